@@ -1,0 +1,129 @@
+//! The events of the append-only log: every change to the register, each with its actor.
+
+use std::{fmt, str::FromStr};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{person::PersonId, summons::SummonsNumber};
+
+/// What an event records. The names are stable: they are stored and published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    PersonCreated,
+    PersonUpdated,
+    SummonsPosted,
+    SummonsServed,
+    SummonsOverdue,
+    SummonsAppeared,
+    SummonsExcused,
+    SummonsCancelled,
+    MeasureStarted,
+    MeasureLifted,
+    RolloutChanged,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 11] = [
+        EventKind::PersonCreated,
+        EventKind::PersonUpdated,
+        EventKind::SummonsPosted,
+        EventKind::SummonsServed,
+        EventKind::SummonsOverdue,
+        EventKind::SummonsAppeared,
+        EventKind::SummonsExcused,
+        EventKind::SummonsCancelled,
+        EventKind::MeasureStarted,
+        EventKind::MeasureLifted,
+        EventKind::RolloutChanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::PersonCreated => "person_created",
+            EventKind::PersonUpdated => "person_updated",
+            EventKind::SummonsPosted => "summons_posted",
+            EventKind::SummonsServed => "summons_served",
+            EventKind::SummonsOverdue => "summons_overdue",
+            EventKind::SummonsAppeared => "summons_appeared",
+            EventKind::SummonsExcused => "summons_excused",
+            EventKind::SummonsCancelled => "summons_cancelled",
+            EventKind::MeasureStarted => "measure_started",
+            EventKind::MeasureLifted => "measure_lifted",
+            EventKind::RolloutChanged => "rollout_changed",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown event kind {0:?}")]
+pub struct UnknownEventKind(pub String);
+
+impl FromStr for EventKind {
+    type Err = UnknownEventKind;
+    fn from_str(s: &str) -> Result<Self, UnknownEventKind> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownEventKind(s.to_owned()))
+    }
+}
+
+/// Who did something: a person at a terminal, a user of the service, or the register itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor(String);
+
+impl Actor {
+    /// The legal clock.
+    pub fn clock() -> Actor {
+        Actor("system:clock".into())
+    }
+
+    /// Someone at the command line, by their login name.
+    pub fn cli(login: &str) -> Actor {
+        Actor(format!("cli:{login}"))
+    }
+
+    /// The synthetic-data generator.
+    pub fn demo() -> Actor {
+        Actor("system:demo".into())
+    }
+
+    pub fn from_stored(s: String) -> Actor {
+        Actor(s)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An entry of the log, as read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the log: gap-free, in commit order.
+    pub seq: u64,
+    /// When the register recorded it.
+    pub recorded_at: Timestamp,
+    /// When it takes effect in law (for the clock's steps, the legal instant, which can be
+    /// earlier than `recorded_at` after the register was down).
+    pub effective_at: Timestamp,
+    pub kind: EventKind,
+    pub actor: Actor,
+    pub person: Option<PersonId>,
+    pub summons: Option<SummonsNumber>,
+    pub payload: serde_json::Value,
+}
