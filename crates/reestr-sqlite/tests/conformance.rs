@@ -1,0 +1,35 @@
+//! The store's conformance suite on SQLite.
+
+use std::sync::Arc;
+
+use reestr_sqlite::SqliteStore;
+use reestr_store::{Store, conformance::Harness};
+
+struct Sqlite {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    store: Arc<dyn Store>,
+}
+
+impl Harness for Sqlite {
+    fn fresh() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("reestr.db");
+        let store = Arc::new(SqliteStore::open(&path).expect("open"));
+        Sqlite {
+            _dir: dir,
+            path,
+            store,
+        }
+    }
+
+    fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    fn reopen(&self) -> Arc<dyn Store> {
+        Arc::new(SqliteStore::open(&self.path).expect("reopen"))
+    }
+}
+
+reestr_store::conformance_tests!(Sqlite);

@@ -1,0 +1,597 @@
+//! The tests every backend passes, run by each backend through [`conformance_tests!`].
+//!
+//! They drive the register's use cases over a fresh database and check what was stored.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use reestr_core::{
+    event::{Actor, EventKind},
+    ids::{Inn, Snils},
+    person::{Field, PersonId, Provenance, Record},
+    region::{Directory, Rollout},
+    summons::{Appointment, Command, Draft, Purpose, Status, Summons},
+};
+
+use crate::{ImportRow, Register, RowOutcome, Store, StoreError};
+
+/// A backend under test.
+pub trait Harness {
+    /// A fresh, empty database.
+    fn fresh() -> Self;
+    fn store(&self) -> Arc<dyn Store>;
+    /// Another handle on the same database, as a second process would open it.
+    fn reopen(&self) -> Arc<dyn Store>;
+}
+
+/// Generates one `#[test]` per conformance test for a [`Harness`].
+#[macro_export]
+macro_rules! conformance_tests {
+    ($harness:ty) => {
+        $crate::conformance_tests!(@each $harness;
+            import_creates_each_person_with_an_event,
+            reimporting_the_same_rows_changes_nothing_and_adds_no_events,
+            an_update_keeps_the_old_value_in_history_with_its_provenance,
+            a_passport_of_another_person_is_rejected_and_the_rest_imported,
+            a_failed_transaction_leaves_nothing_behind,
+            regions_start_in_their_rollout_state_and_changes_are_events,
+            no_summons_can_be_posted_where_the_register_is_off,
+            summonses_are_numbered_per_region_and_year,
+            the_clock_applies_each_step_at_its_legal_instant_once,
+            the_clock_catches_up_after_downtime,
+            the_clock_touches_only_what_is_due,
+            two_clocks_at_once_start_each_measure_once,
+            appearance_lifts_the_stored_measures,
+            a_refused_step_changes_nothing,
+            the_log_is_gap_free_and_in_order,
+            export_gives_every_person_in_id_order,
+        );
+    };
+    (@each $harness:ty; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::conformance::$name::<$harness>();
+            }
+        )*
+    };
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn actor() -> Actor {
+    Actor::cli("test")
+}
+
+fn provenance(source: &str) -> Arc<Provenance> {
+    Arc::new(Provenance {
+        source: source.into(),
+        as_of: jiff::civil::date(2025, 5, 1),
+    })
+}
+
+/// A valid synthetic person number `n` in Ryazan Oblast.
+fn record(n: u64, source: &str) -> Record {
+    let snils = Snils::from_number(100_000_000 + n).unwrap().to_string();
+    let mut prefix = [6, 2, 0, 0, 0, 0, 0, 0, 0, 0];
+    for (i, d) in format!("{:08}", n).bytes().enumerate() {
+        prefix[2 + i] = d - b'0';
+    }
+    let inn = Inn::personal_from_prefix(&prefix).to_string();
+    let number = format!("{:06}", n);
+    let texts = vec![
+        (Field::Surname, "Кузнецов"),
+        (Field::GivenName, "Пётр"),
+        (Field::Patronymic, "Ильич"),
+        (Field::Sex, "M"),
+        (Field::BirthDate, "2004-02-29"),
+        (Field::Snils, snils.as_str()),
+        (Field::Inn, inn.as_str()),
+        (Field::PassportSeries, "6104"),
+        (Field::PassportNumber, number.as_str()),
+        (Field::Region, "62"),
+        (Field::Commissariat, "62-001"),
+    ];
+    Record::from_texts(texts, &provenance(source), Directory::builtin()).unwrap()
+}
+
+fn rows(range: std::ops::Range<u64>, source: &str) -> Vec<ImportRow> {
+    range
+        .map(|n| ImportRow {
+            line: n + 2,
+            record: record(n, source),
+        })
+        .collect()
+}
+
+fn register<H: Harness>(h: &H) -> Register {
+    Register::new(h.store())
+}
+
+/// Imports `n` persons and posts each a summons at `posted`.
+fn summoned(reg: &Register, n: u64, posted: Timestamp) -> Vec<Summons> {
+    let outcomes = reg.import(&rows(0..n, "test"), &actor(), posted).unwrap();
+    outcomes
+        .iter()
+        .map(|o| {
+            let RowOutcome::Created(id) = o else {
+                panic!("{o:?}")
+            };
+            reg.issue(draft(*id), &actor(), posted).unwrap()
+        })
+        .collect()
+}
+
+fn draft(person: PersonId) -> Draft {
+    Draft {
+        person,
+        commissariat: "62-001".parse().unwrap(),
+        purpose: Purpose::ClarifyRecords,
+        appointment: Appointment {
+            at: "2025-05-20T09:00".parse().unwrap(),
+            address: "г. Рязань, ул. Ленина, 1".into(),
+        },
+    }
+}
+
+fn kinds(reg: &Register) -> Vec<EventKind> {
+    reg.events(0, usize::MAX >> 1)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+pub fn import_creates_each_person_with_an_event<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let out = reg
+        .import(
+            &rows(0..3, "import:a.csv"),
+            &actor(),
+            ts("2025-05-01T10:00:00Z"),
+        )
+        .unwrap();
+    assert!(
+        out.iter().all(|o| matches!(o, RowOutcome::Created(_))),
+        "{out:?}"
+    );
+    assert_eq!(reg.stats().unwrap().persons, 3);
+    let events = reg.events(0, 100).unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.kind == EventKind::PersonCreated && e.person.is_some())
+    );
+    let p = reg
+        .person_by_snils(record(1, "x").snils().unwrap())
+        .unwrap();
+    assert_eq!(p.record, record(1, "import:a.csv"));
+    assert_eq!(
+        p.record.entry(Field::Surname).unwrap().provenance.source,
+        "import:a.csv"
+    );
+    // The log names the fields and commits to the record, but holds no personal data.
+    let payload = events[1].payload.to_string();
+    assert!(
+        payload.contains("record_sha256") && !payload.contains("Кузнецов"),
+        "{payload}"
+    );
+}
+
+pub fn reimporting_the_same_rows_changes_nothing_and_adds_no_events<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    reg.import(
+        &rows(0..5, "import:a.csv"),
+        &actor(),
+        ts("2025-05-01T10:00:00Z"),
+    )
+    .unwrap();
+    let before = reg.stats().unwrap().last_event;
+    let out = reg
+        .import(
+            &rows(0..5, "import:a.csv"),
+            &actor(),
+            ts("2025-05-02T10:00:00Z"),
+        )
+        .unwrap();
+    assert!(
+        out.iter().all(|o| matches!(o, RowOutcome::Unchanged(_))),
+        "{out:?}"
+    );
+    assert_eq!(reg.stats().unwrap().last_event, before);
+}
+
+pub fn an_update_keeps_the_old_value_in_history_with_its_provenance<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    reg.import(
+        &rows(0..1, "import:a.csv"),
+        &actor(),
+        ts("2025-05-01T10:00:00Z"),
+    )
+    .unwrap();
+    let mut changed = record(0, "import:b.csv");
+    let id = reg.person_by_snils(changed.snils().unwrap()).unwrap().id;
+    changed
+        .set(
+            Field::Surname,
+            "Кузнецова",
+            &provenance("import:b.csv"),
+            Directory::builtin(),
+        )
+        .unwrap();
+    let out = reg
+        .import(
+            &[ImportRow {
+                line: 2,
+                record: changed,
+            }],
+            &actor(),
+            ts("2025-05-03T10:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(out, [RowOutcome::Updated(id)]);
+    let p = reg.person(id).unwrap();
+    assert_eq!(p.record.text(Field::Surname).unwrap(), "Кузнецова");
+    assert_eq!(
+        p.record.entry(Field::Surname).unwrap().provenance.source,
+        "import:b.csv"
+    );
+    assert_eq!(
+        p.record.entry(Field::GivenName).unwrap().provenance.source,
+        "import:a.csv"
+    );
+    let history = reg.history(id).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].field, history[0].value.as_str()),
+        (Field::Surname, "Кузнецов")
+    );
+    assert_eq!(history[0].provenance.source, "import:a.csv");
+    assert_eq!(history[0].replaced_at, ts("2025-05-03T10:00:00Z"));
+    let events = reg.events_of_person(id).unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [EventKind::PersonCreated, EventKind::PersonUpdated]
+    );
+    assert_eq!(history[0].event_seq, events[1].seq);
+
+    // One field by hand, with its provenance.
+    let prov = Provenance {
+        source: "registrar:62-001/petrova".into(),
+        as_of: jiff::civil::date(2025, 5, 4),
+    };
+    let change = reg
+        .update_field(
+            id,
+            Field::Phone,
+            "+7 912 000-00-01",
+            prov,
+            &actor(),
+            ts("2025-05-04T10:00:00Z"),
+        )
+        .unwrap();
+    assert!(change.is_some_and(|c| c.old.is_none()));
+    assert_eq!(
+        reg.person(id).unwrap().record.text(Field::Phone).unwrap(),
+        "+79120000001"
+    );
+}
+
+pub fn a_passport_of_another_person_is_rejected_and_the_rest_imported<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    reg.import(&rows(0..1, "a"), &actor(), ts("2025-05-01T10:00:00Z"))
+        .unwrap();
+    // Person 1 with person 0's passport number, and person 2 as it is.
+    let mut clash = record(1, "b");
+    clash
+        .set(
+            Field::PassportNumber,
+            "000000",
+            &provenance("b"),
+            Directory::builtin(),
+        )
+        .unwrap();
+    let batch = [
+        ImportRow {
+            line: 2,
+            record: clash,
+        },
+        ImportRow {
+            line: 3,
+            record: record(2, "b"),
+        },
+    ];
+    let out = reg
+        .import(&batch, &actor(), ts("2025-05-02T10:00:00Z"))
+        .unwrap();
+    assert!(
+        matches!(&out[0], RowOutcome::Rejected(p) if p[0].code == "passport_taken"),
+        "{out:?}"
+    );
+    assert!(matches!(out[1], RowOutcome::Created(_)));
+    assert_eq!(reg.stats().unwrap().persons, 2);
+}
+
+pub fn a_failed_transaction_leaves_nothing_behind<H: Harness>() {
+    let h = H::fresh();
+    let store = h.store();
+    let r = store.write(&mut |tx| {
+        tx.insert_person(&record(0, "a"))?;
+        Err(StoreError::Backend("interrupted".into()))
+    });
+    assert!(r.is_err());
+    let reg = register(&h);
+    assert_eq!(reg.stats().unwrap().persons, 0);
+    assert_eq!(reg.stats().unwrap().last_event, 0);
+}
+
+pub fn regions_start_in_their_rollout_state_and_changes_are_events<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let rollout = reg.rollout().unwrap();
+    assert_eq!(rollout.len(), 89);
+    assert_eq!(rollout[&"62".parse().unwrap()], Rollout::Pilot);
+    assert_eq!(rollout[&"77".parse().unwrap()], Rollout::Off);
+    let moscow = "77".parse().unwrap();
+    assert!(
+        reg.set_rollout(moscow, Rollout::Live, &actor(), ts("2025-05-09T00:00:00Z"))
+            .unwrap()
+    );
+    assert!(
+        !reg.set_rollout(moscow, Rollout::Live, &actor(), ts("2025-05-09T00:00:01Z"))
+            .unwrap()
+    );
+    assert_eq!(reg.rollout().unwrap()[&moscow], Rollout::Live);
+    assert_eq!(kinds(&reg), [EventKind::RolloutChanged]);
+    // Reopening keeps the switched state.
+    assert_eq!(
+        Register::new(h.reopen()).rollout().unwrap()[&moscow],
+        Rollout::Live
+    );
+}
+
+pub fn no_summons_can_be_posted_where_the_register_is_off<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let at = ts("2025-05-09T11:00:00Z");
+    let id = match reg.import(&rows(0..1, "a"), &actor(), at).unwrap()[0] {
+        RowOutcome::Created(id) => id,
+        ref o => panic!("{o:?}"),
+    };
+    reg.set_rollout("62".parse().unwrap(), Rollout::Off, &actor(), at)
+        .unwrap();
+    let e = reg.issue(draft(id), &actor(), at).unwrap_err();
+    assert!(matches!(e, StoreError::RegionOff(_)), "{e:?}");
+    let mut elsewhere = draft(id);
+    elsewhere.commissariat = "12-001".parse().unwrap();
+    let e = reg.issue(elsewhere, &actor(), at).unwrap_err();
+    assert!(
+        matches!(e, StoreError::Invalid(ref p) if p[0].code == "commissariat_not_in_region"),
+        "{e:?}"
+    );
+}
+
+pub fn summonses_are_numbered_per_region_and_year<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let s = summoned(&reg, 2, ts("2025-05-09T11:00:00Z"));
+    assert_eq!(s[0].number.as_str(), "62-2025-0000001");
+    assert_eq!(s[1].number.as_str(), "62-2025-0000002");
+    assert_eq!(s[0].policy, "seed-2025");
+    assert_eq!(s[0].zone.name(), "Europe/Moscow");
+    assert_eq!(reg.summons(&s[1].number).unwrap(), s[1]);
+    assert_eq!(reg.summonses_of(s[0].person).unwrap(), [s[0].clone()]);
+}
+
+pub fn the_clock_applies_each_step_at_its_legal_instant_once<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let s = summoned(&reg, 1, ts("2025-05-09T11:00:00Z")).remove(0);
+    assert_eq!(reg.next_due().unwrap(), Some(ts("2025-05-16T21:00:00Z")));
+    assert_eq!(
+        reg.run_clock(ts("2025-05-16T20:59:59Z"), 100)
+            .unwrap()
+            .summonses,
+        0
+    );
+    let r = reg.run_clock(ts("2025-05-16T21:00:00Z"), 100).unwrap();
+    assert_eq!((r.served, r.overdue), (1, 0));
+    assert_eq!(reg.summons(&s.number).unwrap().status, Status::Served);
+    assert_eq!(reg.next_due().unwrap(), Some(ts("2025-06-06T21:00:00Z")));
+    let r = reg.run_clock(ts("2025-06-06T21:00:00Z"), 100).unwrap();
+    assert_eq!((r.overdue, r.measures_started), (1, 7));
+    assert_eq!(
+        reg.run_clock(ts("2025-06-07T00:00:00Z"), 100)
+            .unwrap()
+            .summonses,
+        0,
+        "nothing twice"
+    );
+    assert_eq!(reg.next_due().unwrap(), None);
+    assert_eq!(reg.stats().unwrap().measures_in_force, 7);
+    let started: Vec<_> = reg
+        .events(0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::MeasureStarted)
+        .collect();
+    assert_eq!(started.len(), 7);
+    assert!(
+        started.iter().all(
+            |e| e.effective_at == ts("2025-06-06T21:00:00Z") && e.recorded_at == e.effective_at
+        )
+    );
+}
+
+pub fn the_clock_catches_up_after_downtime<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let s = summoned(&reg, 1, ts("2025-05-09T11:00:00Z")).remove(0);
+    let back = ts("2025-08-01T08:00:00Z");
+    let r = reg.run_clock(back, 100).unwrap();
+    assert_eq!((r.served, r.overdue, r.measures_started), (1, 1, 7));
+    let events = reg.events(0, 1000).unwrap();
+    let served = events
+        .iter()
+        .find(|e| e.kind == EventKind::SummonsServed)
+        .unwrap();
+    assert_eq!(
+        (served.effective_at, served.recorded_at),
+        (ts("2025-05-16T21:00:00Z"), back)
+    );
+    let stored = reg.summons(&s.number).unwrap();
+    assert_eq!(stored.measures[0].started_at, ts("2025-06-06T21:00:00Z"));
+}
+
+pub fn the_clock_touches_only_what_is_due<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let early = summoned(&reg, 3, ts("2025-05-09T11:00:00Z"));
+    // Posted a day later in local time, so served a day later.
+    let late = reg
+        .import(&rows(10..12, "b"), &actor(), ts("2025-05-10T11:00:00Z"))
+        .unwrap();
+    for o in late {
+        let RowOutcome::Created(id) = o else { panic!() };
+        reg.issue(draft(id), &actor(), ts("2025-05-10T11:00:00Z"))
+            .unwrap();
+    }
+    let r = reg.run_clock(ts("2025-05-16T21:00:00Z"), 2).unwrap();
+    assert_eq!((r.summonses, r.served), (3, 3));
+    assert!(r.batches >= 2, "batches of two: {r:?}");
+    for s in &early {
+        assert_eq!(reg.summons(&s.number).unwrap().status, Status::Served);
+    }
+    assert_eq!(reg.stats().unwrap().summonses[&Status::Posted], 2);
+}
+
+pub fn two_clocks_at_once_start_each_measure_once<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let n = 40;
+    summoned(&reg, n, ts("2025-05-09T11:00:00Z"));
+    let at = ts("2025-07-01T00:00:00Z");
+    let clocks: Vec<_> = [h.store(), h.reopen()]
+        .into_iter()
+        .map(|store| std::thread::spawn(move || Register::new(store).run_clock(at, 3)))
+        .collect();
+    let reports: Vec<_> = clocks
+        .into_iter()
+        .map(|c| c.join().unwrap().unwrap())
+        .collect();
+    let started: u64 = reports.iter().map(|r| r.measures_started).sum();
+    assert_eq!(started, 7 * n, "{reports:?}");
+    let events = reg.events(0, 100_000).unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::MeasureStarted)
+            .count() as u64,
+        7 * n
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::SummonsServed)
+            .count() as u64,
+        n
+    );
+    assert_eq!(reg.stats().unwrap().measures_in_force, 7 * n);
+}
+
+pub fn appearance_lifts_the_stored_measures<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let s = summoned(&reg, 1, ts("2025-05-09T11:00:00Z")).remove(0);
+    reg.run_clock(ts("2025-06-10T00:00:00Z"), 100).unwrap();
+    assert_eq!(reg.stats().unwrap().measures_in_force, 7);
+    let after = reg
+        .act(
+            &s.number,
+            Command::Appear,
+            &actor(),
+            ts("2025-06-11T07:30:00Z"),
+        )
+        .unwrap();
+    assert_eq!(after.status, Status::Appeared);
+    assert_eq!(reg.stats().unwrap().measures_in_force, 0);
+    let lifted = reg
+        .events(0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::MeasureLifted)
+        .count();
+    assert_eq!(lifted, 7);
+}
+
+pub fn a_refused_step_changes_nothing<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    let s = summoned(&reg, 1, ts("2025-05-09T11:00:00Z")).remove(0);
+    reg.act(
+        &s.number,
+        Command::Appear,
+        &actor(),
+        ts("2025-05-12T07:00:00Z"),
+    )
+    .unwrap();
+    let before = reg.stats().unwrap().last_event;
+    let e = reg
+        .act(
+            &s.number,
+            Command::Appear,
+            &actor(),
+            ts("2025-05-13T07:00:00Z"),
+        )
+        .unwrap_err();
+    assert_eq!(reestr_core::ErrorCode::code(&e), "summons_closed");
+    assert_eq!(reg.stats().unwrap().last_event, before);
+    let missing = "62-2025-0009999".parse().unwrap();
+    assert!(matches!(
+        reg.act(
+            &missing,
+            Command::Appear,
+            &actor(),
+            ts("2025-05-13T07:00:00Z")
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub fn the_log_is_gap_free_and_in_order<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    summoned(&reg, 5, ts("2025-05-09T11:00:00Z"));
+    reg.run_clock(ts("2025-07-01T00:00:00Z"), 2).unwrap();
+    let events = reg.events(0, 100_000).unwrap();
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1);
+    }
+    let page = reg.events(3, 4).unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 5, 6, 7]);
+    assert_eq!(reg.stats().unwrap().last_event, events.len() as u64);
+}
+
+pub fn export_gives_every_person_in_id_order<H: Harness>() {
+    let h = H::fresh();
+    let reg = register(&h);
+    reg.import(&rows(0..20, "a"), &actor(), ts("2025-05-01T10:00:00Z"))
+        .unwrap();
+    let mut seen = Vec::new();
+    reg.for_each_person(|p| {
+        seen.push(p.id);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen.len(), 20);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+}

@@ -1,0 +1,54 @@
+use reestr_core::{
+    ErrorCode,
+    person::Problem,
+    policy::PolicyError,
+    region::{RegionCode, RegionError},
+    summons::SummonsError,
+};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why a use case failed. Messages never carry personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no {what} {key}")]
+    NotFound { what: &'static str, key: String },
+    #[error("the register does not yet operate in region {0}")]
+    RegionOff(RegionCode),
+    #[error("the record is invalid: {}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Summons(#[from] SummonsError),
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error("the database is in use by another writer; try again")]
+    Busy,
+    #[error("the stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::RegionOff(_) => "region_not_operating",
+            StoreError::Invalid(_) => "invalid_record",
+            StoreError::Summons(e) => e.code(),
+            StoreError::Region(e) => e.code(),
+            StoreError::Policy(e) => e.code(),
+            StoreError::Busy => "busy",
+            StoreError::Corrupt(_) => "corrupt_data",
+            StoreError::Backend(_) => "storage_error",
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
