@@ -147,7 +147,7 @@ impl Field {
             }
             BirthPlace | PassportIssuer | RegisteredAddress | ActualAddress | Education
             | Employment | MilitarySpecialty | Rank => {
-                Value::Text(text(raw, self.max_len()).map_err(|m| p("too_long", m))?)
+                Value::Text(text(raw, self.max_len()).map_err(|(c, m)| p(c, m))?)
             }
             Citizenship => {
                 Value::Citizenship(citizenship(raw).map_err(|m| p("invalid_value", m.into()))?)
@@ -243,12 +243,19 @@ fn name(raw: &str) -> Result<String, &'static str> {
     Ok(raw.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-fn text(raw: &str, max: usize) -> Result<String, String> {
+/// Free text: line breaks are allowed (an address may span lines), other control characters not.
+fn text(raw: &str, max: usize) -> Result<String, (&'static str, String)> {
     if raw.chars().count() > max {
-        return Err(format!("at most {max} characters"));
+        return Err(("too_long", format!("at most {max} characters")));
     }
-    if raw.chars().any(char::is_control) {
-        return Err("control characters are not allowed".into());
+    if raw
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err((
+            "control_character",
+            "control characters other than line breaks are not allowed".into(),
+        ));
     }
     Ok(raw.to_owned())
 }

@@ -1,0 +1,500 @@
+//! `reestr`: the electronic register of military registration and summonses.
+
+mod demo;
+mod export;
+mod import;
+mod show;
+mod time;
+
+use std::{process::ExitCode, sync::Arc};
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::{Timestamp, civil::Date};
+use reestr_core::{
+    days::DateRange,
+    deadline::{Facts, deadlines},
+    event::Actor,
+    person::PersonId,
+    policy::{PolicyBook, ServiceMethod},
+    region::{Directory, RegionCode, Rollout},
+    summons::{
+        Appointment, Cancellation, Command as Step, Draft, Purpose, SummonsNumber, ValidReason,
+    },
+    zone::Zone,
+};
+use reestr_sqlite::SqliteStore;
+use reestr_store::Register;
+
+use crate::time::{instant_arg, now, parse_instant};
+
+/// The electronic register of military registration and summonses.
+///
+/// Every change is recorded with its instant and cause in an append-only log. Instants are
+/// printed in UTC (RFC 3339); legal days are counted in the commissariat's time zone.
+#[derive(Debug, Parser)]
+#[command(
+    name = "reestr",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    /// The database: sqlite://FILE (the default, one file, nothing to install).
+    #[arg(
+        long,
+        global = true,
+        env = "REESTR_DATABASE_URL",
+        default_value = "sqlite://reestr.db"
+    )]
+    db: String,
+
+    /// Act as if the time were INSTANT (RFC 3339, e.g. 2025-06-07T00:00:00Z): for simulations,
+    /// demonstrations and tests. The register still refuses steps dated before a summons's last.
+    #[arg(long, global = true, value_name = "INSTANT", value_parser = instant_arg)]
+    at: Option<Timestamp>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compute a summons's legal deadlines: a calculator for citizens and lawyers.
+    ///
+    /// Prints JSON with served_at, report_window_ends_at and the measures with the instant each
+    /// starts if the person has not appeared, every instant in UTC.
+    ///
+    /// Example: reestr deadlines --policy seed-2025 --zone Europe/Moscow --posted 2025-05-09T14:00:00+03:00
+    Deadlines(DeadlinesArgs),
+    /// Import records from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export records to a file, in the format import reads.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Read a person's record, its provenance and history.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Post summonses and record what happens to them.
+    #[command(subcommand)]
+    Summons(SummonsCommand),
+    /// Run the legal clock once: apply everything due up to now (or --at), each step at its
+    /// exact legal instant. Safe to repeat and to run from several places at once.
+    Clock(ClockArgs),
+    /// Federal subjects and the register's rollout state in each.
+    #[command(subcommand)]
+    Region(RegionCommand),
+    /// The policies the register applies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Print the event log as JSON lines.
+    Log(LogArgs),
+    /// Counts of persons, summonses by status and measures in force.
+    Stats,
+    /// Fill the database with a synthetic population and summonses in every state.
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct DeadlinesArgs {
+    /// The policy (see `reestr policy list`); default: the one in force on the posting date.
+    #[arg(long)]
+    policy: Option<String>,
+    /// The commissariat's IANA time zone, e.g. Europe/Moscow.
+    #[arg(long)]
+    zone: Zone,
+    /// When the summons was posted: an instant, or a local time in --zone.
+    #[arg(long, value_name = "INSTANT")]
+    posted: String,
+    /// The appointment, local time in --zone, e.g. 2025-05-20T09:00 (needed by policies that
+    /// count the report window from it).
+    #[arg(long, value_name = "LOCAL_DATETIME")]
+    appointment: Option<jiff::civil::DateTime>,
+    /// When it was handed over in person, if before deemed service.
+    #[arg(long, value_name = "INSTANT")]
+    served_in_person: Option<String>,
+    /// When registered mail with it was delivered.
+    #[arg(long, value_name = "INSTANT")]
+    served_by_mail: Option<String>,
+    /// When the person opened it in the personal account.
+    #[arg(long, value_name = "INSTANT")]
+    opened_in_account: Option<String>,
+    /// Local dates covered by a valid reason, inclusive, e.g. 2025-05-12..2025-05-18; repeatable.
+    #[arg(long, value_name = "FROM..TO")]
+    excused: Vec<DateRange>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import persons from CSV (header row) or JSON Lines. Columns are the record's field names
+    /// (see the README); rows are validated, the good ones taken, each rejected row reported with
+    /// line, field and reason on stderr and in FILE.rejects.csv. Exit status 3 when anything was
+    /// rejected. Batches commit whole; rerunning an interrupted import resumes it.
+    Persons(import::ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Export every person (CSV by default), in the format `import persons` reads.
+    Persons(export::ExportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum PersonCommand {
+    /// Show a person's record with each field's provenance, its history, summonses and measures.
+    Show(PersonRef),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct PersonRef {
+    /// The register's number for the person.
+    #[arg(long)]
+    id: Option<i64>,
+    /// The person's SNILS.
+    #[arg(long)]
+    snils: Option<reestr_core::ids::Snils>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SummonsCommand {
+    /// Post a summons to a person.
+    Issue {
+        /// The person's number in the register.
+        #[arg(long)]
+        person: i64,
+        /// Default: the person's commissariat.
+        #[arg(long)]
+        commissariat: Option<reestr_core::region::CommissariatCode>,
+        /// clarify_records, medical_examination, call_up or military_training.
+        #[arg(long, default_value = "clarify_records")]
+        purpose: Purpose,
+        /// Local date and time of the appointment, e.g. 2025-05-20T09:00.
+        #[arg(long, value_name = "LOCAL_DATETIME")]
+        appointment: jiff::civil::DateTime,
+        /// Where to appear; default: the commissariat's address.
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Record service before it is deemed: handed over in person, by registered mail, or opened
+    /// in the personal account (where the policy recognises it).
+    Serve {
+        number: SummonsNumber,
+        /// in_person, registered_mail or account_opened.
+        #[arg(long)]
+        how: ServiceMethod,
+    },
+    /// Record that the person appeared; lifts every measure of the summons.
+    Appear { number: SummonsNumber },
+    /// Record a valid reason with its evidence and the dates it covers; lifts every measure, and
+    /// the covered days do not count in the report window.
+    Excuse {
+        number: SummonsNumber,
+        /// illness_or_injury, relative_grave_illness_or_funeral, circumstances_beyond_control
+        /// or other_accepted_by_commission.
+        #[arg(long)]
+        reason: ValidReason,
+        /// The document that proves it, e.g. "medical certificate 17/2025".
+        #[arg(long)]
+        evidence: String,
+        /// Local dates covered, inclusive, e.g. 2025-05-12..2025-05-18.
+        #[arg(long, value_name = "FROM..TO")]
+        covers: DateRange,
+    },
+    /// Cancel a summons; lifts every measure of it.
+    Cancel {
+        number: SummonsNumber,
+        /// Why the registrar cancels it.
+        #[arg(
+            long,
+            conflicts_with = "court_decision",
+            required_unless_present = "court_decision"
+        )]
+        reason: Option<String>,
+        /// The court decision that cancels it, e.g. 2а-117/2025.
+        #[arg(long)]
+        court_decision: Option<String>,
+    },
+    /// Show a summons with its deadlines and measures.
+    Show { number: SummonsNumber },
+    /// List a person's summonses.
+    List {
+        #[arg(long)]
+        person: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ClockArgs {
+    /// Summonses per transaction.
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum RegionCommand {
+    /// List federal subjects with their zone and rollout state.
+    List,
+    /// Switch a region's rollout state (off, pilot, live); recorded as an event.
+    Set { region: RegionCode, state: Rollout },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// List the policies and the date from which each applies.
+    List,
+    /// Print a policy as data.
+    Show { name: String },
+}
+
+#[derive(Debug, Args)]
+struct LogArgs {
+    /// Print events after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    after: u64,
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+}
+
+/// Exit status when an import rejected rows.
+pub const EXIT_REJECTED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn open(url: &str) -> anyhow::Result<Register> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE");
+    }
+    let store =
+        SqliteStore::open_url(url).with_context(|| format!("opening the database {url}"))?;
+    Ok(Register::new(Arc::new(store)))
+}
+
+/// Who is acting, for the log.
+fn actor() -> Actor {
+    let login = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    Actor::cli(&login)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let now = now(cli.at);
+    match cli.command {
+        Command::Deadlines(args) => print_json(&deadlines_of(args)?)?,
+        Command::Policy(PolicyCommand::List) => {
+            for p in PolicyBook::builtin().all() {
+                println!(
+                    "{:<12} applies from {}  {}",
+                    p.name, p.applies_from, p.title_en
+                );
+            }
+        }
+        Command::Policy(PolicyCommand::Show { name }) => {
+            print_json(PolicyBook::builtin().get(&name)?)?
+        }
+        Command::Import(ImportCommand::Persons(args)) => {
+            return import::run(&open(&cli.db)?, &args, &actor(), now);
+        }
+        Command::Export(ExportCommand::Persons(args)) => export::run(&open(&cli.db)?, &args)?,
+        Command::Person(PersonCommand::Show(r)) => {
+            let reg = open(&cli.db)?;
+            let person = match (r.id, r.snils) {
+                (Some(id), _) => reg.person(PersonId(id))?,
+                (None, Some(snils)) => reg.person_by_snils(snils)?,
+                (None, None) => bail!("give --id or --snils"),
+            };
+            print_json(&show::person(&reg, &person, now)?)?;
+        }
+        Command::Summons(cmd) => summons(&open(&cli.db)?, cmd, now)?,
+        Command::Clock(args) => {
+            let r = open(&cli.db)?.run_clock(now, args.batch.max(1))?;
+            println!(
+                "clock at {now}: {} summonses advanced ({} served, {} overdue, {} measures started)",
+                r.summonses, r.served, r.overdue, r.measures_started
+            );
+        }
+        Command::Region(RegionCommand::List) => {
+            let rollout = open(&cli.db)?.rollout()?;
+            for r in Directory::builtin().regions() {
+                let state = rollout.get(&r.code).copied().unwrap_or(Rollout::Off);
+                println!("{}  {:<6} {:<20} {}", r.code, state, r.zone, r.name_en);
+            }
+        }
+        Command::Region(RegionCommand::Set { region, state }) => {
+            let changed = open(&cli.db)?.set_rollout(region, state, &actor(), now)?;
+            println!(
+                "region {region}: {state}{}",
+                if changed { "" } else { " (unchanged)" }
+            );
+        }
+        Command::Log(args) => {
+            for e in open(&cli.db)?.events(args.after, args.limit)? {
+                println!("{}", serde_json::to_string(&e)?);
+            }
+        }
+        Command::Stats => {
+            let s = open(&cli.db)?.stats()?;
+            println!("persons: {}", s.persons);
+            for (status, n) in &s.summonses {
+                println!("summonses {status}: {n}");
+            }
+            println!("measures in force: {}", s.measures_in_force);
+            println!("events: {}", s.last_event);
+        }
+        Command::Demo(args) => demo::run(&cli.db, &args, now)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn deadlines_of(a: DeadlinesArgs) -> anyhow::Result<reestr_core::deadline::Deadlines> {
+    let zone = &a.zone;
+    let posted = parse_instant(&a.posted, Some(zone)).context("--posted")?;
+    let book = PolicyBook::builtin();
+    let policy = match &a.policy {
+        Some(name) => book.get(name)?,
+        None => book.in_force_on(reestr_core::days::local_date(posted, zone.tz()))?,
+    };
+    let mut early = Vec::new();
+    for (flag, how, value) in [
+        (
+            "--served-in-person",
+            ServiceMethod::InPerson,
+            &a.served_in_person,
+        ),
+        (
+            "--served-by-mail",
+            ServiceMethod::RegisteredMail,
+            &a.served_by_mail,
+        ),
+        (
+            "--opened-in-account",
+            ServiceMethod::AccountOpened,
+            &a.opened_in_account,
+        ),
+    ] {
+        if let Some(v) = value {
+            early.push((how, parse_instant(v, Some(zone)).context(flag)?));
+        }
+    }
+    // Of several early services, the first serves.
+    let early_service = early.into_iter().min_by_key(|(_, at)| *at);
+    Ok(deadlines(&Facts {
+        policy,
+        zone,
+        posted_at: posted,
+        appointment: a.appointment,
+        early_service,
+        excused: &a.excused,
+    })?)
+}
+
+fn summons(reg: &Register, cmd: SummonsCommand, now: Timestamp) -> anyhow::Result<()> {
+    let actor = actor();
+    let (number, step) = match cmd {
+        SummonsCommand::Issue {
+            person,
+            commissariat,
+            purpose,
+            appointment,
+            address,
+        } => {
+            let p = reg.person(PersonId(person))?;
+            let commissariat = match commissariat {
+                Some(c) => c,
+                None => p
+                    .record
+                    .commissariat()
+                    .cloned()
+                    .context("the person has no commissariat")?,
+            };
+            let address = match address {
+                Some(a) => a,
+                None => reg
+                    .directory()
+                    .commissariat(&commissariat)?
+                    .address_ru
+                    .clone(),
+            };
+            let draft = Draft {
+                person: p.id,
+                commissariat,
+                purpose,
+                appointment: Appointment {
+                    at: appointment,
+                    address,
+                },
+            };
+            let s = reg.issue(draft, &actor, now)?;
+            return print_json(&show::summons(reg, &s, now)?);
+        }
+        SummonsCommand::Show { number } => {
+            let s = reg.summons(&number)?;
+            return print_json(&show::summons(reg, &s, now)?);
+        }
+        SummonsCommand::List { person } => {
+            for s in reg.summonses_of(PersonId(person))? {
+                println!(
+                    "{}  {:<9} posted {}  {:?}",
+                    s.number, s.status, s.posted_at, s.purpose
+                );
+            }
+            return Ok(());
+        }
+        SummonsCommand::Serve { number, how } => (number, Step::Serve { how }),
+        SummonsCommand::Appear { number } => (number, Step::Appear),
+        SummonsCommand::Excuse {
+            number,
+            reason,
+            evidence,
+            covers,
+        } => (
+            number,
+            Step::Excuse {
+                reason,
+                evidence,
+                covers,
+            },
+        ),
+        SummonsCommand::Cancel {
+            number,
+            reason,
+            court_decision,
+        } => {
+            let cancellation = match (reason, court_decision) {
+                (_, Some(reference)) => Cancellation::CourtDecision { reference },
+                (Some(reason), None) => Cancellation::Registrar { reason },
+                (None, None) => bail!("give --reason or --court-decision"),
+            };
+            (number, Step::Cancel { cancellation })
+        }
+    };
+    let s = reg.act(&number, step, &actor, now)?;
+    print_json(&show::summons(reg, &s, now)?)
+}
+
+/// Today's date in UTC, for provenance.
+pub fn today(now: Timestamp) -> Date {
+    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}
