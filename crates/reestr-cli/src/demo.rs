@@ -57,9 +57,7 @@ pub fn run(db: &str, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
     }
     summary(&reg, db)?;
     if !args.no_serve {
-        println!(
-            "\nThe register's HTTP server is not part of this build yet; the data above is ready."
-        );
+        println!("\nThe register's HTTP server is not part of this build yet; the data above is ready.");
         println!("(It would listen on {}.)", args.listen);
     }
     Ok(())
@@ -70,10 +68,7 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
     let now = Timestamp::from_second(now.as_second())?;
     let start = now - SignedDuration::from_hours(24 * HISTORY_DAYS);
     let mut population = Population::new(args.seed, &PILOT_REGIONS, today(now));
-    let provenance = Arc::new(Provenance {
-        source: "demo:synthetic".into(),
-        as_of: today(start),
-    });
+    let provenance = Arc::new(Provenance { source: "demo:synthetic".into(), as_of: today(start) });
     let mut people: Vec<(PersonId, Record)> = Vec::new();
     let mut line = 1;
     while (people.len() as u64) < args.persons {
@@ -83,21 +78,17 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
             line += 1;
             let texts = population.next_row();
             let record = Record::from_texts(
-                COLUMNS
-                    .iter()
-                    .copied()
-                    .zip(texts.iter().map(String::as_str)),
+                COLUMNS.iter().copied().zip(texts.iter().map(String::as_str)),
                 &provenance,
                 reg.directory(),
             )
-            .map_err(|p| {
-                anyhow::anyhow!("the synthetic person at line {line} is invalid: {p:?}")
-            })?;
-            rows.push(ImportRow { line, record });
+            .map_err(|p| anyhow::anyhow!("the synthetic person at line {line} is invalid: {p:?}"))?;
+            rows.push((ImportRow::new(line, &record)?, record));
         }
-        for (row, outcome) in rows.iter().zip(reg.import(&rows, &actor, start)?) {
+        let (rows, records): (Vec<ImportRow>, Vec<Record>) = rows.into_iter().unzip();
+        for (record, outcome) in records.into_iter().zip(reg.import(rows, &actor, start)?) {
             if let RowOutcome::Created(id) = outcome {
-                people.push((id, row.record.clone()));
+                people.push((id, record));
             }
         }
     }
@@ -107,90 +98,47 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
     let mut plan: Vec<(Timestamp, Step)> = Vec::new();
     let mut drafts = Vec::new();
     for (id, record) in &people {
-        let registered = matches!(
-            record.get(Field::RegistrationStatus),
-            Some(Value::Registration(Registration::Registered))
-        );
+        let registered =
+            matches!(record.get(Field::RegistrationStatus), Some(Value::Registration(Registration::Registered)));
         if !registered || !rng.random_bool(0.6) {
             continue;
         }
-        let commissariat = record
-            .commissariat()
-            .context("a synthetic person without a commissariat")?
-            .clone();
+        let commissariat = record.commissariat().context("a synthetic person without a commissariat")?.clone();
         let c = reg.directory().commissariat(&commissariat)?;
-        let posted =
-            start + SignedDuration::from_secs(rng.random_range(86_400..HISTORY_DAYS * 86_400));
+        let posted = start + SignedDuration::from_secs(rng.random_range(86_400..HISTORY_DAYS * 86_400));
         let local = c.zone.tz().to_datetime(posted);
-        let appointment_day = local
-            .date()
-            .saturating_add(jiff::Span::new().days(rng.random_range(10..21)));
-        let at = appointment_day
-            .to_datetime(Time::new(rng.random_range(9..17), 0, 0, 0).unwrap_or(Time::midnight()));
-        let purpose = [
-            Purpose::ClarifyRecords,
-            Purpose::MedicalExamination,
-            Purpose::CallUp,
-        ][rng.random_range(0..3)];
+        let appointment_day = local.date().saturating_add(jiff::Span::new().days(rng.random_range(10..21)));
+        let at = appointment_day.to_datetime(Time::new(rng.random_range(9..17), 0, 0, 0).unwrap_or(Time::midnight()));
+        let purpose = [Purpose::ClarifyRecords, Purpose::MedicalExamination, Purpose::CallUp][rng.random_range(0..3)];
         let i = drafts.len();
         drafts.push(Draft {
             person: *id,
             commissariat,
             purpose,
-            appointment: Appointment {
-                at,
-                address: c.address_ru.clone(),
-            },
+            appointment: Appointment { at, address: c.address_ru.clone() },
         });
         plan.push((posted, Step::Issue(i)));
         let minutes = rng.random_range(0..600);
-        let days = |d: i64| {
-            posted + SignedDuration::from_hours(24 * d) + SignedDuration::from_mins(minutes)
-        };
+        let days = |d: i64| posted + SignedDuration::from_hours(24 * d) + SignedDuration::from_mins(minutes);
         let roll = rng.random_range(0..100);
         let step = match roll {
             0..=19 => Some((days(rng.random_range(1..25)), Command::Appear)),
             20..=29 => Some((days(rng.random_range(30..50)), Command::Appear)),
             30..=37 => {
                 let at = days(rng.random_range(9..30));
-                let from = c
-                    .zone
-                    .tz()
-                    .to_datetime(at)
-                    .date()
-                    .saturating_sub(jiff::Span::new().days(2));
-                let covers = DateRange::new(
-                    from,
-                    from.saturating_add(jiff::Span::new().days(rng.random_range(3..14))),
-                )?;
-                let reason = [
-                    ValidReason::IllnessOrInjury,
-                    ValidReason::RelativeGraveIllnessOrFuneral,
-                ][rng.random_range(0..2)];
-                Some((
-                    at,
-                    Command::Excuse {
-                        reason,
-                        evidence: "справка (синтетическая)".into(),
-                        covers,
-                    },
-                ))
+                let from = c.zone.tz().to_datetime(at).date().saturating_sub(jiff::Span::new().days(2));
+                let covers =
+                    DateRange::new(from, from.saturating_add(jiff::Span::new().days(rng.random_range(3..14))))?;
+                let reason =
+                    [ValidReason::IllnessOrInjury, ValidReason::RelativeGraveIllnessOrFuneral][rng.random_range(0..2)];
+                Some((at, Command::Excuse { reason, evidence: "справка (синтетическая)".into(), covers }))
             }
             38..=42 => {
-                let cancellation = Cancellation::Registrar {
-                    reason: "повестка направлена ошибочно".into(),
-                };
-                Some((
-                    days(rng.random_range(1..20)),
-                    Command::Cancel { cancellation },
-                ))
+                let cancellation =
+                    Cancellation::Registrar { reason: "повестка направлена ошибочно".into() };
+                Some((days(rng.random_range(1..20)), Command::Cancel { cancellation }))
             }
-            43..=49 => Some((
-                days(rng.random_range(0..6)),
-                Command::Serve {
-                    how: ServiceMethod::InPerson,
-                },
-            )),
+            43..=49 => Some((days(rng.random_range(0..6)), Command::Serve { how: ServiceMethod::InPerson })),
             _ => None,
         };
         if let Some((at, command)) = step.filter(|(at, _)| *at < now) {
@@ -229,17 +177,12 @@ fn summary(reg: &Register, db: &str) -> anyhow::Result<()> {
     }
     println!("  measures in force: {}", s.measures_in_force);
     println!("  events in the log: {}", s.last_event);
-    let started = reg
-        .events(0, 10_000)?
-        .into_iter()
-        .find(|e| e.kind == reestr_core::event::EventKind::MeasureStarted);
+    let started = reg.events(0, 10_000)?.into_iter().find(|e| e.kind == reestr_core::event::EventKind::MeasureStarted);
     if let Some((person, number)) = started.and_then(|e| Some((e.person?, e.summons?))) {
         println!("\nTry:");
         println!("  reestr person show --id {person}");
         println!("  reestr summons show {number}");
-        println!(
-            "  reestr deadlines --policy seed-2025 --zone Europe/Moscow --posted 2025-05-09T14:00:00+03:00"
-        );
+        println!("  reestr deadlines --policy seed-2025 --zone Europe/Moscow --posted 2025-05-09T14:00:00+03:00");
     }
     Ok(())
 }

@@ -34,20 +34,14 @@ pub fn run(reg: &Register, args: &ExportArgs) -> anyhow::Result<()> {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(Field::ALL.iter().map(|f| f.name()))?;
             reg.for_each_person(|p| {
-                let row = Field::ALL
-                    .iter()
-                    .map(|f| p.record.text(*f).unwrap_or_default());
-                w.write_record(row)
-                    .map_err(|e| StoreError::Backend(format!("writing: {e}")))
+                let row = Field::ALL.iter().map(|f| p.record.text(*f).unwrap_or_default());
+                w.write_record(row).map_err(|e| StoreError::Backend(format!("writing: {e}")))
             })?;
             w.flush()?;
         }
         Format::Jsonl => reg.for_each_person(|p| {
-            let object: serde_json::Map<String, serde_json::Value> = p
-                .record
-                .entries()
-                .map(|(f, e)| (f.name().to_owned(), e.value.to_string().into()))
-                .collect();
+            let object: serde_json::Map<String, serde_json::Value> =
+                p.record.entries().map(|(f, e)| (f.name().to_owned(), e.value.to_string().into())).collect();
             serde_json::to_writer(&mut out, &object)?;
             out.write_all(b"\n").map_err(io)
         })?,

@@ -22,7 +22,7 @@ use reestr_core::{
     person::{Field, Problem, Provenance, Record},
     region::Directory,
 };
-use reestr_store::{ImportRow, Register, RowOutcome};
+use reestr_store::{ImportRow, Lookup, Register, RowOutcome};
 
 use crate::{EXIT_REJECTED, Format, today};
 
@@ -39,8 +39,8 @@ pub struct ImportArgs {
     /// Provenance: the date as of which the source vouches for the data [default: today].
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<Date>,
-    /// Rows per transaction.
-    #[arg(long, default_value_t = 10_000)]
+    /// Rows per transaction: an interrupted import loses at most the one under way.
+    #[arg(long, default_value_t = 100_000)]
     batch: usize,
 }
 
@@ -55,23 +55,13 @@ struct Reject {
 
 impl Reject {
     fn row(line: u64, code: &str, message: String) -> Reject {
-        Reject {
-            line,
-            field: "-".into(),
-            code: code.into(),
-            message,
-        }
+        Reject { line, field: "-".into(), code: code.into(), message }
     }
 
     fn from_problems(line: u64, problems: Vec<Problem>) -> Vec<Reject> {
         problems
             .into_iter()
-            .map(|p| Reject {
-                line,
-                field: p.field.name().into(),
-                code: p.code.into(),
-                message: p.message,
-            })
+            .map(|p| Reject { line, field: p.field.name().into(), code: p.code.into(), message: p.message })
             .collect()
     }
 }
@@ -80,64 +70,75 @@ impl Reject {
 #[derive(Default)]
 struct Batch {
     rows: Vec<ImportRow>,
+    info: BatchInfo,
+}
+
+/// What the report needs of a batch once its rows are stored.
+#[derive(Default)]
+struct BatchInfo {
+    /// The line of each row, in order.
+    lines: Vec<u64>,
     rejects: Vec<Reject>,
     rejected_rows: u64,
     position: u64,
+}
+
+impl Batch {
+    fn reject(&mut self, rejects: impl IntoIterator<Item = Reject>) {
+        self.info.rejects.extend(rejects);
+        self.info.rejected_rows += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len() + self.info.rejected_rows as usize
+    }
 }
 
 /// Checks each row and rejects repeats of an identifier within the file.
 struct Validator {
     provenance: Arc<Provenance>,
     dir: &'static Directory,
-    snils: HashMap<u64, u64>,
-    passports: HashMap<String, u64>,
-    inns: HashMap<String, u64>,
+    /// The line where each identifier was first seen.
+    seen: HashMap<Lookup, u64>,
 }
 
 impl Validator {
-    fn check<'a>(
-        &mut self,
-        line: u64,
-        texts: impl IntoIterator<Item = (Field, &'a str)>,
-        batch: &mut Batch,
-    ) {
+    fn check<'a>(&mut self, line: u64, texts: impl IntoIterator<Item = (Field, &'a str)>, batch: &mut Batch) {
         let rejects = match Record::from_texts(texts, &self.provenance, self.dir) {
             Ok(record) => match self.repeated(line, &record) {
-                None => {
-                    batch.rows.push(ImportRow { line, record });
-                    return;
-                }
+                None => match ImportRow::new(line, &record) {
+                    Ok(row) => {
+                        batch.rows.push(row);
+                        batch.info.lines.push(line);
+                        return;
+                    }
+                    Err(e) => vec![Reject::row(line, "unstorable", e.to_string())],
+                },
                 Some(r) => vec![r],
             },
             Err(problems) => Reject::from_problems(line, problems),
         };
-        batch.rejected_rows += 1;
-        batch.rejects.extend(rejects);
+        batch.reject(rejects);
     }
 
     fn repeated(&mut self, line: u64, r: &Record) -> Option<Reject> {
-        let dup = |field: Field, first: u64| Reject {
-            line,
-            field: field.name().into(),
-            code: "duplicate_in_file".into(),
-            message: format!("the same {} as line {first}", field.name()),
-        };
-        let snils = r.snils().map(|s| s.as_u64()).unwrap_or_default();
-        if let Some(first) = self.snils.get(&snils) {
-            return Some(dup(Field::Snils, *first));
+        let keys = [
+            (Field::Snils, r.snils().map(Lookup::snils)),
+            (Field::PassportNumber, r.passport().as_ref().map(Lookup::passport)),
+            (Field::Inn, r.inn().map(Lookup::inn)),
+        ];
+        for (field, key) in keys {
+            if let Some(first) = key.and_then(|k| self.seen.get(&k)) {
+                return Some(Reject {
+                    line,
+                    field: field.name().into(),
+                    code: "duplicate_in_file".into(),
+                    message: format!("the same {} as line {first}", field.name()),
+                });
+            }
         }
-        let passport = r.passport().map(|p| p.key()).unwrap_or_default();
-        if let Some(first) = self.passports.get(&passport) {
-            return Some(dup(Field::PassportNumber, *first));
-        }
-        let inn = r.inn().map(|i| i.to_string());
-        if let Some(first) = inn.as_ref().and_then(|i| self.inns.get(i)) {
-            return Some(dup(Field::Inn, *first));
-        }
-        self.snils.insert(snils, line);
-        self.passports.insert(passport, line);
-        if let Some(i) = inn {
-            self.inns.insert(i, line);
+        for key in keys.into_iter().filter_map(|(_, k)| k) {
+            self.seen.insert(key, line);
         }
         None
     }
@@ -147,62 +148,41 @@ fn format_of(path: &Path, given: Option<Format>) -> anyhow::Result<Format> {
     if let Some(f) = given {
         return Ok(f);
     }
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => Ok(Format::Csv),
         Some("jsonl" | "ndjson") => Ok(Format::Jsonl),
-        _ => bail!(
-            "cannot tell the format of {} from its name; give --format csv or --format jsonl",
-            path.display()
-        ),
+        _ => bail!("cannot tell the format of {} from its name; give --format csv or --format jsonl", path.display()),
     }
 }
 
-pub fn run(
-    reg: &Register,
-    args: &ImportArgs,
-    actor: &Actor,
-    now: Timestamp,
-) -> anyhow::Result<ExitCode> {
+pub fn run(reg: &Register, args: &ImportArgs, actor: &Actor, now: Timestamp) -> anyhow::Result<ExitCode> {
     let path = &args.file;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let format = format_of(path, args.format)?;
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let provenance = Arc::new(Provenance {
-        source: args
-            .source
-            .clone()
-            .unwrap_or_else(|| format!("import:{name}")),
+        source: args.source.clone().unwrap_or_else(|| format!("import:{name}")),
         as_of: args.as_of.unwrap_or_else(|| today(now)),
     });
-    let mut validator = Validator {
-        provenance,
-        dir: reg.directory(),
-        snils: HashMap::new(),
-        passports: HashMap::new(),
-        inns: HashMap::new(),
-    };
+    let mut validator = Validator { provenance, dir: reg.directory(), seen: HashMap::new() };
     let rejects_path = rejects_path(path);
     if rejects_path.exists() {
         std::fs::remove_file(&rejects_path)
             .with_context(|| format!("removing the stale {}", rejects_path.display()))?;
     }
     let mut report = Report::new(path, rejects_path, size);
-    let batch_size = args.batch.max(1);
+    let per_transaction = args.batch.max(1);
+    // The reading thread hands over rows in small batches, so memory stays small whatever the
+    // size of a transaction.
+    let batch_size = per_transaction.min(5_000);
     let reader = BufReader::with_capacity(1 << 20, file);
 
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Batch>>(4);
+        let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Batch>>(1);
         let display = path.display().to_string();
-        scope.spawn(move || {
+        let reading = std::thread::Builder::new().name("import-read".into());
+        reading.spawn_scoped(scope, move || {
             let send = |b| tx.send(b).is_ok();
             let result = match format {
                 Format::Csv => read_csv(reader, &display, batch_size, &mut validator, &send),
@@ -211,13 +191,14 @@ pub fn run(
             if let Err(e) = result {
                 let _ = tx.send(Err(e));
             }
-        });
-        for batch in rx {
-            let batch = batch?;
-            let outcomes = reg.import(&batch.rows, actor, now)?;
-            report.add(batch, outcomes)?;
-        }
-        Ok(())
+        })?;
+        let batches = rx.into_iter().map(|b| b.map(|b| (b.info, b.rows)));
+        reg.import_chunks(batches, per_transaction, actor, now, |done| {
+            for (info, outcomes) in done {
+                report.add(info, outcomes).map_err(|e| reestr_store::StoreError::Backend(format!("{e:#}")))?;
+            }
+            Ok(())
+        })
     })?;
     report.finish()
 }
@@ -239,33 +220,19 @@ fn read_csv(
 ) -> anyhow::Result<()> {
     // Lines end at '\n' only: the csv crate's CRLF handling reports each record one line early.
     // A '\r' before it stays on the last value, and every value is trimmed.
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(reader);
-    let header = rdr
-        .byte_headers()
-        .with_context(|| format!("{display}:1: reading the header"))?
-        .clone();
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).terminator(csv::Terminator::Any(b'\n')).from_reader(reader);
+    let header = rdr.byte_headers().with_context(|| format!("{display}:1: reading the header"))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         bail!("{display} is empty: a CSV file starts with a header row naming its columns");
     }
     let columns = columns(display, &header)?;
     let mut batch = Batch::default();
     let mut record = csv::ByteRecord::new();
-    while rdr
-        .read_byte_record(&mut record)
-        .with_context(|| format!("{display}: reading"))?
-    {
+    while rdr.read_byte_record(&mut record).with_context(|| format!("{display}: reading"))? {
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != columns.len() {
-            let msg = format!(
-                "expected {} fields as in the header, found {}",
-                columns.len(),
-                record.len()
-            );
-            batch.rejects.push(Reject::row(line, "field_count", msg));
-            batch.rejected_rows += 1;
+            let msg = format!("expected {} fields as in the header, found {}", columns.len(), record.len());
+            batch.reject([Reject::row(line, "field_count", msg)]);
         } else {
             let bad: Vec<Reject> = columns
                 .iter()
@@ -279,24 +246,20 @@ fn read_csv(
                 })
                 .collect();
             if bad.is_empty() {
-                let texts = columns
-                    .iter()
-                    .zip(record.iter())
-                    .map(|(f, b)| (*f, std::str::from_utf8(b).unwrap_or("")));
+                let texts = columns.iter().zip(record.iter()).map(|(f, b)| (*f, std::str::from_utf8(b).unwrap_or("")));
                 v.check(line, texts, &mut batch);
             } else {
-                batch.rejects.extend(bad);
-                batch.rejected_rows += 1;
+                batch.reject(bad);
             }
         }
-        if batch.rows.len() + batch.rejected_rows as usize >= batch_size {
-            batch.position = rdr.position().byte();
+        if batch.len() >= batch_size {
+            batch.info.position = rdr.position().byte();
             if !send(Ok(std::mem::take(&mut batch))) {
                 return Ok(());
             }
         }
     }
-    batch.position = rdr.position().byte();
+    batch.info.position = rdr.position().byte();
     send(Ok(batch));
     Ok(())
 }
@@ -319,21 +282,13 @@ fn columns(display: &str, header: &csv::ByteRecord) -> anyhow::Result<Vec<Field>
         }
         fields.push(field);
     }
-    if let Some(missing) = Field::ALL
-        .iter()
-        .find(|f| f.is_required() && !fields.contains(f))
-    {
+    if let Some(missing) = Field::ALL.iter().find(|f| f.is_required() && !fields.contains(f)) {
         bail!("{display}:1: the required column {missing} is missing");
     }
     Ok(fields)
 }
 
-fn read_jsonl(
-    reader: impl BufRead,
-    batch_size: usize,
-    v: &mut Validator,
-    send: &Send<'_>,
-) -> anyhow::Result<()> {
+fn read_jsonl(reader: impl BufRead, batch_size: usize, v: &mut Validator, send: &Send<'_>) -> anyhow::Result<()> {
     let mut batch = Batch::default();
     let mut position = 0u64;
     let mut buf = Vec::new();
@@ -355,24 +310,17 @@ fn read_jsonl(
             continue;
         }
         match json_texts(line, text) {
-            Ok(texts) => v.check(
-                line,
-                texts.iter().map(|(f, s)| (*f, s.as_str())),
-                &mut batch,
-            ),
-            Err(rejects) => {
-                batch.rejects.extend(rejects);
-                batch.rejected_rows += 1;
-            }
+            Ok(texts) => v.check(line, texts.iter().map(|(f, s)| (*f, s.as_str())), &mut batch),
+            Err(rejects) => batch.reject(rejects),
         }
-        if batch.rows.len() + batch.rejected_rows as usize >= batch_size {
-            batch.position = position;
+        if batch.len() >= batch_size {
+            batch.info.position = position;
             if !send(Ok(std::mem::take(&mut batch))) {
                 return Ok(());
             }
         }
     }
-    batch.position = position;
+    batch.info.position = position;
     send(Ok(batch));
     Ok(())
 }
@@ -380,14 +328,8 @@ fn read_jsonl(
 /// One JSON object per line: field names as keys, values as strings (numbers are taken as
 /// written; null means absent).
 fn json_texts(line: u64, text: &[u8]) -> Result<Vec<(Field, String)>, Vec<Reject>> {
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(text).map_err(|e| {
-            vec![Reject::row(
-                line,
-                "not_json",
-                format!("not a JSON object: {e}"),
-            )]
-        })?;
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(text)
+        .map_err(|e| vec![Reject::row(line, "not_json", format!("not a JSON object: {e}"))])?;
     let mut texts = Vec::with_capacity(object.len());
     let mut rejects = Vec::new();
     for (key, value) in object {
@@ -412,11 +354,7 @@ fn json_texts(line: u64, text: &[u8]) -> Result<Vec<(Field, String)>, Vec<Reject
             }),
         }
     }
-    if rejects.is_empty() {
-        Ok(texts)
-    } else {
-        Err(rejects)
-    }
+    if rejects.is_empty() { Ok(texts) } else { Err(rejects) }
 }
 
 /// Counts, the progress bar, and the rejects on stderr and in the rejects file.
@@ -435,10 +373,8 @@ impl Report {
     fn new(path: &Path, rejects_path: PathBuf, size: u64) -> Report {
         let progress = ProgressBar::new(size);
         progress.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Report {
             display: path.display().to_string(),
@@ -452,17 +388,17 @@ impl Report {
         }
     }
 
-    fn add(&mut self, batch: Batch, outcomes: Vec<RowOutcome>) -> anyhow::Result<()> {
+    fn add(&mut self, batch: BatchInfo, outcomes: Vec<RowOutcome>) -> anyhow::Result<()> {
         let mut rejects = batch.rejects;
         self.rejected += batch.rejected_rows;
-        for (row, outcome) in batch.rows.iter().zip(outcomes) {
+        for (line, outcome) in batch.lines.iter().zip(outcomes) {
             match outcome {
                 RowOutcome::Created(_) => self.created += 1,
                 RowOutcome::Updated(_) => self.updated += 1,
                 RowOutcome::Unchanged(_) => self.unchanged += 1,
                 RowOutcome::Rejected(problems) => {
                     self.rejected += 1;
-                    rejects.extend(Reject::from_problems(row.line, problems));
+                    rejects.extend(Reject::from_problems(*line, problems));
                 }
             }
         }
@@ -483,38 +419,23 @@ impl Report {
             file.flush()?;
             self.progress.suspend(|| {
                 for r in &rejects {
-                    eprintln!(
-                        "{}:{}: {}: {} ({})",
-                        self.display, r.line, r.field, r.message, r.code
-                    );
+                    eprintln!("{}:{}: {}: {} ({})", self.display, r.line, r.field, r.message, r.code);
                 }
             });
         }
         self.progress.set_position(batch.position);
-        self.progress.set_message(format!(
-            "{} rows",
-            self.created + self.updated + self.unchanged + self.rejected
-        ));
+        self.progress.set_message(format!("{} rows", self.created + self.updated + self.unchanged + self.rejected));
         Ok(())
     }
 
     fn finish(self) -> anyhow::Result<ExitCode> {
         self.progress.finish_and_clear();
-        println!(
-            "imported {}, updated {}, rejected {}",
-            self.created, self.updated, self.rejected
-        );
+        println!("imported {}, updated {}, rejected {}", self.created, self.updated, self.rejected);
         if self.unchanged > 0 {
-            println!(
-                "unchanged {} (already in the register as given)",
-                self.unchanged
-            );
+            println!("unchanged {} (already in the register as given)", self.unchanged);
         }
         if self.rejected > 0 {
-            eprintln!(
-                "the rejected rows are listed in {}",
-                self.rejects_path.display()
-            );
+            eprintln!("the rejected rows are listed in {}", self.rejects_path.display());
             return Ok(ExitCode::from(EXIT_REJECTED));
         }
         Ok(ExitCode::SUCCESS)

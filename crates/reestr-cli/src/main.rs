@@ -18,9 +18,7 @@ use reestr_core::{
     person::PersonId,
     policy::{PolicyBook, ServiceMethod},
     region::{Directory, RegionCode, Rollout},
-    summons::{
-        Appointment, Cancellation, Command as Step, Draft, Purpose, SummonsNumber, ValidReason,
-    },
+    summons::{Appointment, Cancellation, Command as Step, Draft, Purpose, SummonsNumber, ValidReason},
     zone::Zone,
 };
 use reestr_sqlite::SqliteStore;
@@ -33,20 +31,10 @@ use crate::time::{instant_arg, now, parse_instant};
 /// Every change is recorded with its instant and cause in an append-only log. Instants are
 /// printed in UTC (RFC 3339); legal days are counted in the commissariat's time zone.
 #[derive(Debug, Parser)]
-#[command(
-    name = "reestr",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "reestr", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
     /// The database: sqlite://FILE (the default, one file, nothing to install).
-    #[arg(
-        long,
-        global = true,
-        env = "REESTR_DATABASE_URL",
-        default_value = "sqlite://reestr.db"
-    )]
+    #[arg(long, global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
     db: String,
 
     /// Act as if the time were INSTANT (RFC 3339, e.g. 2025-06-07T00:00:00Z): for simulations,
@@ -212,11 +200,7 @@ enum SummonsCommand {
     Cancel {
         number: SummonsNumber,
         /// Why the registrar cancels it.
-        #[arg(
-            long,
-            conflicts_with = "court_decision",
-            required_unless_present = "court_decision"
-        )]
+        #[arg(long, conflicts_with = "court_decision", required_unless_present = "court_decision")]
         reason: Option<String>,
         /// The court decision that cancels it, e.g. 2а-117/2025.
         #[arg(long)]
@@ -281,16 +265,13 @@ pub fn open(url: &str) -> anyhow::Result<Register> {
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE");
     }
-    let store =
-        SqliteStore::open_url(url).with_context(|| format!("opening the database {url}"))?;
+    let store = SqliteStore::open_url(url).with_context(|| format!("opening the database {url}"))?;
     Ok(Register::new(Arc::new(store)))
 }
 
 /// Who is acting, for the log.
 fn actor() -> Actor {
-    let login = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
     Actor::cli(&login)
 }
 
@@ -305,15 +286,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deadlines(args) => print_json(&deadlines_of(args)?)?,
         Command::Policy(PolicyCommand::List) => {
             for p in PolicyBook::builtin().all() {
-                println!(
-                    "{:<12} applies from {}  {}",
-                    p.name, p.applies_from, p.title_en
-                );
+                println!("{:<12} applies from {}  {}", p.name, p.applies_from, p.title_en);
             }
         }
-        Command::Policy(PolicyCommand::Show { name }) => {
-            print_json(PolicyBook::builtin().get(&name)?)?
-        }
+        Command::Policy(PolicyCommand::Show { name }) => print_json(PolicyBook::builtin().get(&name)?)?,
         Command::Import(ImportCommand::Persons(args)) => {
             return import::run(&open(&cli.db)?, &args, &actor(), now);
         }
@@ -344,10 +320,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Region(RegionCommand::Set { region, state }) => {
             let changed = open(&cli.db)?.set_rollout(region, state, &actor(), now)?;
-            println!(
-                "region {region}: {state}{}",
-                if changed { "" } else { " (unchanged)" }
-            );
+            println!("region {region}: {state}{}", if changed { "" } else { " (unchanged)" });
         }
         Command::Log(args) => {
             for e in open(&cli.db)?.events(args.after, args.limit)? {
@@ -378,21 +351,9 @@ fn deadlines_of(a: DeadlinesArgs) -> anyhow::Result<reestr_core::deadline::Deadl
     };
     let mut early = Vec::new();
     for (flag, how, value) in [
-        (
-            "--served-in-person",
-            ServiceMethod::InPerson,
-            &a.served_in_person,
-        ),
-        (
-            "--served-by-mail",
-            ServiceMethod::RegisteredMail,
-            &a.served_by_mail,
-        ),
-        (
-            "--opened-in-account",
-            ServiceMethod::AccountOpened,
-            &a.opened_in_account,
-        ),
+        ("--served-in-person", ServiceMethod::InPerson, &a.served_in_person),
+        ("--served-by-mail", ServiceMethod::RegisteredMail, &a.served_by_mail),
+        ("--opened-in-account", ServiceMethod::AccountOpened, &a.opened_in_account),
     ] {
         if let Some(v) = value {
             early.push((how, parse_instant(v, Some(zone)).context(flag)?));
@@ -413,39 +374,18 @@ fn deadlines_of(a: DeadlinesArgs) -> anyhow::Result<reestr_core::deadline::Deadl
 fn summons(reg: &Register, cmd: SummonsCommand, now: Timestamp) -> anyhow::Result<()> {
     let actor = actor();
     let (number, step) = match cmd {
-        SummonsCommand::Issue {
-            person,
-            commissariat,
-            purpose,
-            appointment,
-            address,
-        } => {
+        SummonsCommand::Issue { person, commissariat, purpose, appointment, address } => {
             let p = reg.person(PersonId(person))?;
             let commissariat = match commissariat {
                 Some(c) => c,
-                None => p
-                    .record
-                    .commissariat()
-                    .cloned()
-                    .context("the person has no commissariat")?,
+                None => p.record.commissariat().cloned().context("the person has no commissariat")?,
             };
             let address = match address {
                 Some(a) => a,
-                None => reg
-                    .directory()
-                    .commissariat(&commissariat)?
-                    .address_ru
-                    .clone(),
+                None => reg.directory().commissariat(&commissariat)?.address_ru.clone(),
             };
-            let draft = Draft {
-                person: p.id,
-                commissariat,
-                purpose,
-                appointment: Appointment {
-                    at: appointment,
-                    address,
-                },
-            };
+            let draft =
+                Draft { person: p.id, commissariat, purpose, appointment: Appointment { at: appointment, address } };
             let s = reg.issue(draft, &actor, now)?;
             return print_json(&show::summons(reg, &s, now)?);
         }
@@ -455,33 +395,16 @@ fn summons(reg: &Register, cmd: SummonsCommand, now: Timestamp) -> anyhow::Resul
         }
         SummonsCommand::List { person } => {
             for s in reg.summonses_of(PersonId(person))? {
-                println!(
-                    "{}  {:<9} posted {}  {:?}",
-                    s.number, s.status, s.posted_at, s.purpose
-                );
+                println!("{}  {:<9} posted {}  {:?}", s.number, s.status, s.posted_at, s.purpose);
             }
             return Ok(());
         }
         SummonsCommand::Serve { number, how } => (number, Step::Serve { how }),
         SummonsCommand::Appear { number } => (number, Step::Appear),
-        SummonsCommand::Excuse {
-            number,
-            reason,
-            evidence,
-            covers,
-        } => (
-            number,
-            Step::Excuse {
-                reason,
-                evidence,
-                covers,
-            },
-        ),
-        SummonsCommand::Cancel {
-            number,
-            reason,
-            court_decision,
-        } => {
+        SummonsCommand::Excuse { number, reason, evidence, covers } => {
+            (number, Step::Excuse { reason, evidence, covers })
+        }
+        SummonsCommand::Cancel { number, reason, court_decision } => {
             let cancellation = match (reason, court_decision) {
                 (_, Some(reference)) => Cancellation::CourtDecision { reference },
                 (Some(reason), None) => Cancellation::Registrar { reason },

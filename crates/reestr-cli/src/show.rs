@@ -21,7 +21,7 @@ pub fn person(reg: &Register, p: &Person, now: Timestamp) -> anyhow::Result<Valu
         .into_iter()
         .map(|h| {
             json!({
-                "field": h.field, "value": h.value, "source": h.provenance.source,
+                "field": h.field, "value": h.value.to_string(), "source": h.provenance.source,
                 "as_of": h.provenance.as_of, "replaced_at": h.replaced_at, "event": h.event_seq,
             })
         })
@@ -30,14 +30,11 @@ pub fn person(reg: &Register, p: &Person, now: Timestamp) -> anyhow::Result<Valu
     let in_force: Vec<Value> = summonses
         .iter()
         .flat_map(|s| {
-            s.measures_in_force(now)
-                .map(move |m| json!({ "kind": m.kind, "since": m.started_at, "summons": s.number }))
+            s.measures_in_force(now).map(move |m| json!({ "kind": m.kind, "since": m.started_at, "summons": s.number }))
         })
         .collect();
-    let listed: Vec<Value> = summonses
-        .iter()
-        .map(|s| json!({ "number": s.number, "status": s.status, "posted_at": s.posted_at }))
-        .collect();
+    let listed: Vec<Value> =
+        summonses.iter().map(|s| json!({ "number": s.number, "status": s.status, "posted_at": s.posted_at })).collect();
     Ok(json!({
         "id": p.id,
         "name": p.record.full_name(),
@@ -55,10 +52,7 @@ pub fn summons(reg: &Register, s: &Summons, now: Timestamp) -> anyhow::Result<Va
     let mut v = serde_json::to_value(s)?;
     if let Value::Object(map) = &mut v {
         map.insert("deadlines".into(), serde_json::to_value(&deadlines)?);
-        map.insert(
-            "next_due_at".into(),
-            serde_json::to_value(s.next_due(policy)?)?,
-        );
+        map.insert("next_due_at".into(), serde_json::to_value(s.next_due(policy)?)?);
         let in_force: Vec<_> = s.measures_in_force(now).map(|m| m.kind).collect();
         map.insert("measures_in_force".into(), serde_json::to_value(in_force)?);
     }

@@ -20,9 +20,7 @@ pub fn parse_instant(s: &str, zone: Option<&Zone>) -> anyhow::Result<Timestamp> 
         bail!("{s:?} is not an instant: give it with an offset, e.g. 2025-05-09T11:00:00Z");
     };
     let local: DateTime = s.parse().with_context(|| {
-        format!(
-            "{s:?} is neither an instant (2025-05-09T11:00:00Z) nor a local time (2025-05-09T14:00)"
-        )
+        format!("{s:?} is neither an instant (2025-05-09T11:00:00Z) nor a local time (2025-05-09T14:00)")
     })?;
     Ok(zone.tz().to_ambiguous_timestamp(local).compatible()?)
 }

@@ -106,13 +106,8 @@ pub fn local_date(at: Timestamp, zone: &TimeZone) -> Date {
 /// Where a transition skips local midnight, the day begins at the first local time that exists.
 pub fn end_of_day(date: Date, zone: &TimeZone) -> Result<Timestamp, DayError> {
     let next = date.tomorrow().map_err(|_| DayError::OutOfRange)?;
-    let zoned = next
-        .to_zoned_datetime(zone.clone())
-        .map_err(|_| DayError::OutOfRange)?;
-    zoned
-        .start_of_day()
-        .map(|z| z.timestamp())
-        .map_err(|_| DayError::OutOfRange)
+    let zoned = next.to_zoned_datetime(zone.clone()).map_err(|_| DayError::OutOfRange)?;
+    zoned.start_of_day().map(|z| z.timestamp()).map_err(|_| DayError::OutOfRange)
 }
 
 /// The end of a period of `days` days counted from the local date `start`, skipping the dates
@@ -137,12 +132,7 @@ pub fn period_end_from_date(
 }
 
 /// The end of a period of `days` days that starts with the event at `event`.
-pub fn period_end(
-    event: Timestamp,
-    days: u32,
-    zone: &TimeZone,
-    skipped: &[DateRange],
-) -> Result<Timestamp, DayError> {
+pub fn period_end(event: Timestamp, days: u32, zone: &TimeZone, skipped: &[DateRange]) -> Result<Timestamp, DayError> {
     period_end_from_date(local_date(event, zone), days, zone, skipped)
 }
 
@@ -197,10 +187,8 @@ mod tests {
 
     #[test]
     fn overlapping_skipped_ranges_are_skipped_once() {
-        let skip: Vec<DateRange> = ["2025-05-12..2025-05-14", "2025-05-13..2025-05-15"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect();
+        let skip: Vec<DateRange> =
+            ["2025-05-12..2025-05-14", "2025-05-13..2025-05-15"].iter().map(|s| s.parse().unwrap()).collect();
         // 12..15 May are skipped: the seven days are 10, 11, 16, 17, 18, 19 and 20 May.
         let end = period_end(ts("2025-05-09T11:00:00Z"), 7, &msk(), &skip).unwrap();
         assert_eq!(end, ts("2025-05-20T21:00:00Z"));
@@ -218,17 +206,8 @@ mod tests {
     fn ranges_parse_and_check_their_order() {
         let r: DateRange = "2025-05-12..2025-05-18".parse().unwrap();
         assert_eq!(r.days(), 7);
-        assert_eq!(
-            "2025-05-18..2025-05-12".parse::<DateRange>(),
-            Err(DayError::RangeReversed)
-        );
-        assert_eq!(
-            "2025-05-12".parse::<DateRange>(),
-            Err(DayError::RangeFormat)
-        );
-        assert_eq!(
-            "2025-02-30..2025-03-01".parse::<DateRange>(),
-            Err(DayError::RangeFormat)
-        );
+        assert_eq!("2025-05-18..2025-05-12".parse::<DateRange>(), Err(DayError::RangeReversed));
+        assert_eq!("2025-05-12".parse::<DateRange>(), Err(DayError::RangeFormat));
+        assert_eq!("2025-02-30..2025-03-01".parse::<DateRange>(), Err(DayError::RangeFormat));
     }
 }

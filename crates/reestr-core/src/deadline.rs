@@ -14,9 +14,7 @@ use crate::{
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeadlineError {
-    #[error(
-        "policy {0} counts the report window from the appointment, so it needs the appointment"
-    )]
+    #[error("policy {0} counts the report window from the appointment, so it needs the appointment")]
     AppointmentRequired(String),
     #[error("the appointment is before the summons was posted")]
     AppointmentBeforePosting,
@@ -73,11 +71,7 @@ pub struct MeasureStart {
 }
 
 /// When the summons is deemed served: the end of the deemed-service period after posting.
-pub fn deemed_service(
-    policy: &Policy,
-    zone: &Zone,
-    posted_at: Timestamp,
-) -> Result<Timestamp, DayError> {
+pub fn deemed_service(policy: &Policy, zone: &Zone, posted_at: Timestamp) -> Result<Timestamp, DayError> {
     period_end(posted_at, policy.service.deemed_after_days, zone.tz(), &[])
 }
 
@@ -93,19 +87,12 @@ pub fn deadlines(f: &Facts<'_>) -> Result<Deadlines, DeadlineError> {
     let (served_at, served_how) = match f.early_service {
         Some((how, at)) => {
             if !f.policy.allows_early(how) {
-                return Err(DeadlineError::ServiceMethodNotAllowed {
-                    policy: f.policy.name.clone(),
-                    how,
-                });
+                return Err(DeadlineError::ServiceMethodNotAllowed { policy: f.policy.name.clone(), how });
             }
             if at < f.posted_at {
                 return Err(DeadlineError::ServiceBeforePosting);
             }
-            if at < deemed {
-                (at, how)
-            } else {
-                (deemed, ServiceMethod::Deemed)
-            }
+            if at < deemed { (at, how) } else { (deemed, ServiceMethod::Deemed) }
         }
         None => (deemed, ServiceMethod::Deemed),
     };
@@ -113,9 +100,7 @@ pub fn deadlines(f: &Facts<'_>) -> Result<Deadlines, DeadlineError> {
     let window_end = match f.policy.report_window.from {
         WindowStart::Service => period_end(served_at, days, zone, f.excused)?,
         WindowStart::Appointment => {
-            let a = f
-                .appointment
-                .ok_or_else(|| DeadlineError::AppointmentRequired(f.policy.name.clone()))?;
+            let a = f.appointment.ok_or_else(|| DeadlineError::AppointmentRequired(f.policy.name.clone()))?;
             period_end_from_date(a.date(), days, zone, f.excused)?
         }
     };
@@ -169,11 +154,7 @@ mod tests {
         assert_eq!(d.served_how, ServiceMethod::Deemed);
         assert_eq!(d.report_window_ends_at, ts("2025-06-06T21:00:00Z"));
         assert_eq!(d.measures.len(), 7);
-        assert!(
-            d.measures
-                .iter()
-                .all(|m| m.starts_at == ts("2025-06-06T21:00:00Z"))
-        );
+        assert!(d.measures.iter().all(|m| m.starts_at == ts("2025-06-06T21:00:00Z")));
     }
 
     #[test]
@@ -186,11 +167,7 @@ mod tests {
         // 20 days after 20 May: 21 May .. 9 June; the window ends at 24:00 on 9 June.
         assert_eq!(d.report_window_ends_at, ts("2025-06-09T21:00:00Z"));
         for m in &d.measures {
-            let expected = if m.kind == MeasureKind::ExitBan {
-                d.served_at
-            } else {
-                d.report_window_ends_at
-            };
+            let expected = if m.kind == MeasureKind::ExitBan { d.served_at } else { d.report_window_ends_at };
             assert_eq!(m.starts_at, expected, "{}", m.kind);
         }
     }
@@ -208,10 +185,7 @@ mod tests {
         let mut f = facts("seed-2025", &msk);
         f.early_service = Some((ServiceMethod::InPerson, ts("2025-05-10T07:00:00Z")));
         let d = deadlines(&f).unwrap();
-        assert_eq!(
-            (d.served_at, d.served_how),
-            (ts("2025-05-10T07:00:00Z"), ServiceMethod::InPerson)
-        );
+        assert_eq!((d.served_at, d.served_how), (ts("2025-05-10T07:00:00Z"), ServiceMethod::InPerson));
         assert_eq!(d.report_window_ends_at, ts("2025-05-30T21:00:00Z"));
     }
 
@@ -221,10 +195,7 @@ mod tests {
         let mut f = facts("seed-2025", &msk);
         f.early_service = Some((ServiceMethod::RegisteredMail, ts("2025-05-20T07:00:00Z")));
         let d = deadlines(&f).unwrap();
-        assert_eq!(
-            (d.served_at, d.served_how),
-            (ts("2025-05-16T21:00:00Z"), ServiceMethod::Deemed)
-        );
+        assert_eq!((d.served_at, d.served_how), (ts("2025-05-16T21:00:00Z"), ServiceMethod::Deemed));
     }
 
     #[test]
@@ -232,10 +203,7 @@ mod tests {
         let msk = Zone::get("Europe/Moscow").unwrap();
         let mut f = facts("seed-2025", &msk);
         f.early_service = Some((ServiceMethod::AccountOpened, ts("2025-05-10T07:00:00Z")));
-        assert_eq!(
-            deadlines(&f).unwrap_err().code(),
-            "service_method_not_allowed"
-        );
+        assert_eq!(deadlines(&f).unwrap_err().code(), "service_method_not_allowed");
     }
 
     #[test]
@@ -245,11 +213,7 @@ mod tests {
         let mut f = facts("seed-2025", &msk);
         f.excused = &excused;
         let d = deadlines(&f).unwrap();
-        assert_eq!(
-            d.served_at,
-            ts("2025-05-16T21:00:00Z"),
-            "service is not moved"
-        );
+        assert_eq!(d.served_at, ts("2025-05-16T21:00:00Z"), "service is not moved");
         assert_eq!(d.report_window_ends_at, ts("2025-06-13T21:00:00Z"));
     }
 
@@ -269,9 +233,6 @@ mod tests {
         let msk = Zone::get("Europe/Moscow").unwrap();
         let mut f = facts("fz53-2023", &msk);
         f.appointment = Some("2025-05-08T09:00".parse().unwrap());
-        assert_eq!(
-            deadlines(&f).unwrap_err().code(),
-            "appointment_before_posting"
-        );
+        assert_eq!(deadlines(&f).unwrap_err().code(), "appointment_before_posting");
     }
 }

@@ -69,10 +69,7 @@ pub struct UnknownEventKind(pub String);
 impl FromStr for EventKind {
     type Err = UnknownEventKind;
     fn from_str(s: &str) -> Result<Self, UnknownEventKind> {
-        EventKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownEventKind(s.to_owned()))
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownEventKind(s.to_owned()))
     }
 }
 

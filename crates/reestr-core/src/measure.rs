@@ -57,9 +57,7 @@ impl MeasureKind {
             (CreditBan, Lang::En) => "ban on loans and credit",
             (ForeignPassportBan, Lang::Ru) => "запрет на получение заграничного паспорта",
             (ForeignPassportBan, Lang::En) => "ban on a foreign passport",
-            (EntrepreneurRegistrationBan, Lang::Ru) => {
-                "запрет на регистрацию в качестве ИП или самозанятого"
-            }
+            (EntrepreneurRegistrationBan, Lang::Ru) => "запрет на регистрацию в качестве ИП или самозанятого",
             (EntrepreneurRegistrationBan, Lang::En) => {
                 "ban on registering as an individual entrepreneur or self-employed"
             }
@@ -88,10 +86,7 @@ impl crate::ErrorCode for UnknownMeasure {
 impl FromStr for MeasureKind {
     type Err = UnknownMeasure;
     fn from_str(s: &str) -> Result<Self, UnknownMeasure> {
-        MeasureKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownMeasure(s.to_owned()))
+        MeasureKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownMeasure(s.to_owned()))
     }
 }
 

@@ -4,7 +4,7 @@
 //! it. Fields are addressed by their snake_case names, which are also the import columns. The
 //! history of a field (its earlier values) is kept by the store as each change is made.
 
-use std::{collections::BTreeMap, fmt, str::FromStr, sync::Arc};
+use std::{fmt, str::FromStr, sync::Arc};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -91,17 +91,7 @@ impl Field {
     /// The fields every record has.
     pub fn is_required(self) -> bool {
         use Field::*;
-        matches!(
-            self,
-            Surname
-                | GivenName
-                | Sex
-                | BirthDate
-                | Snils
-                | PassportSeries
-                | PassportNumber
-                | Region
-        )
+        matches!(self, Surname | GivenName | Sex | BirthDate | Snils | PassportSeries | PassportNumber | Region)
     }
 
     /// Personal data that is encrypted at rest and shown only to roles that need it.
@@ -128,30 +118,17 @@ impl Field {
     pub fn parse(self, raw: &str) -> Result<Value, Problem> {
         use Field::*;
         let raw = raw.trim();
-        let p = |code: &'static str, message: String| Problem {
-            field: self,
-            code,
-            message,
-        };
+        let p = |code: &'static str, message: String| Problem { field: self, code, message };
         let id = |e: IdError| p(e.code(), e.to_string());
         Ok(match self {
-            Surname | GivenName | Patronymic => {
-                Value::Text(name(raw).map_err(|m| p("invalid_name", m.into()))?)
-            }
-            Sex => Value::Sex(
-                raw.parse()
-                    .map_err(|_| p("invalid_value", "expected M or F (М or Ж)".into()))?,
-            ),
+            Surname | GivenName | Patronymic => Value::Text(name(raw).map_err(|m| p("invalid_name", m.into()))?),
+            Sex => Value::Sex(raw.parse().map_err(|_| p("invalid_value", "expected M or F (М or Ж)".into()))?),
             BirthDate | PassportIssueDate | DeferredUntil => {
                 Value::Date(parse_date(raw).map_err(|m| p("not_a_date", m))?)
             }
-            BirthPlace | PassportIssuer | RegisteredAddress | ActualAddress | Education
-            | Employment | MilitarySpecialty | Rank => {
-                Value::Text(text(raw, self.max_len()).map_err(|(c, m)| p(c, m))?)
-            }
-            Citizenship => {
-                Value::Citizenship(citizenship(raw).map_err(|m| p("invalid_value", m.into()))?)
-            }
+            BirthPlace | PassportIssuer | RegisteredAddress | ActualAddress | Education | Employment
+            | MilitarySpecialty | Rank => Value::Text(text(raw, self.max_len()).map_err(|(c, m)| p(c, m))?),
+            Citizenship => Value::Citizenship(citizenship(raw).map_err(|m| p("invalid_value", m.into()))?),
             PassportSeries => Value::PassportSeries(raw.parse().map_err(id)?),
             PassportNumber => Value::PassportNumber(raw.parse().map_err(id)?),
             PassportIssuerCode => Value::IssuerCode(raw.parse().map_err(id)?),
@@ -165,46 +142,30 @@ impl Field {
             }
             Phone => Value::Phone(phone(raw).map_err(|m| p("invalid_phone", m.into()))?),
             Email => Value::Email(email(raw).map_err(|m| p("invalid_email", m.into()))?),
-            MaritalStatus => Value::MaritalStatus(
-                raw.parse()
-                    .map_err(|m: &str| p("invalid_value", m.into()))?,
-            ),
+            MaritalStatus => Value::MaritalStatus(raw.parse().map_err(|m: &str| p("invalid_value", m.into()))?),
             Children => Value::Count(
                 raw.parse::<u8>()
                     .ok()
                     .filter(|n| *n <= 30)
                     .ok_or_else(|| p("invalid_value", "a whole number from 0 to 30".into()))?,
             ),
-            FitnessCategory => Value::Fitness(
-                raw.parse()
-                    .map_err(|m: &str| p("invalid_value", m.into()))?,
-            ),
+            FitnessCategory => Value::Fitness(raw.parse().map_err(|m: &str| p("invalid_value", m.into()))?),
             ReserveCategory => Value::ReserveCategory(match raw {
                 "1" => 1,
                 "2" => 2,
                 _ => return Err(p("invalid_value", "1 or 2".into())),
             }),
-            RegistrationStatus => Value::Registration(
-                raw.parse()
-                    .map_err(|m: &str| p("invalid_value", m.into()))?,
-            ),
-            Region => Value::Region(
-                raw.parse()
-                    .map_err(|e: crate::region::RegionError| p(e.code(), e.to_string()))?,
-            ),
-            Commissariat => Value::Commissariat(
-                raw.parse()
-                    .map_err(|e: crate::region::RegionError| p(e.code(), e.to_string()))?,
-            ),
+            RegistrationStatus => Value::Registration(raw.parse().map_err(|m: &str| p("invalid_value", m.into()))?),
+            Region => Value::Region(raw.parse().map_err(|e: crate::region::RegionError| p(e.code(), e.to_string()))?),
+            Commissariat => {
+                Value::Commissariat(raw.parse().map_err(|e: crate::region::RegionError| p(e.code(), e.to_string()))?)
+            }
         })
     }
 
     fn max_len(self) -> usize {
         match self {
-            Field::RegisteredAddress
-            | Field::ActualAddress
-            | Field::PassportIssuer
-            | Field::Employment => 300,
+            Field::RegisteredAddress | Field::ActualAddress | Field::PassportIssuer | Field::Employment => 300,
             _ => 200,
         }
     }
@@ -248,14 +209,8 @@ fn text(raw: &str, max: usize) -> Result<String, (&'static str, String)> {
     if raw.chars().count() > max {
         return Err(("too_long", format!("at most {max} characters")));
     }
-    if raw
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r')
-    {
-        return Err((
-            "control_character",
-            "control characters other than line breaks are not allowed".into(),
-        ));
+    if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+        return Err(("control_character", "control characters other than line breaks are not allowed".into()));
     }
     Ok(raw.to_owned())
 }
@@ -270,26 +225,16 @@ fn parse_date(raw: &str) -> Result<Date, String> {
     let shaped = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
     if !shaped {
         return Err("expected a date as YYYY-MM-DD or DD.MM.YYYY".into());
     }
-    iso.parse::<Date>()
-        .map_err(|_| "no such date in the calendar".into())
+    iso.parse::<Date>().map_err(|_| "no such date in the calendar".into())
 }
 
 fn citizenship(raw: &str) -> Result<Vec<String>, &'static str> {
-    let codes: Vec<String> = raw
-        .split([';', ','])
-        .map(|c| c.trim().to_uppercase())
-        .collect();
-    if codes
-        .iter()
-        .any(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
-    {
+    let codes: Vec<String> = raw.split([';', ',']).map(|c| c.trim().to_uppercase()).collect();
+    if codes.iter().any(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
         return Err("ISO 3166 three-letter country codes separated by ';', e.g. RUS or RUS;KAZ");
     }
     Ok(codes)
@@ -298,11 +243,7 @@ fn citizenship(raw: &str) -> Result<Vec<String>, &'static str> {
 /// Normalises a phone number to E.164; Russian numbers may be written 8XXXXXXXXXX.
 fn phone(raw: &str) -> Result<String, &'static str> {
     const MSG: &str = "a phone number such as +7 912 345-67-89";
-    if !raw
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-        || raw[1..].contains('+')
-    {
+    if !raw.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) || raw[1..].contains('+') {
         return Err(MSG);
     }
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
@@ -325,8 +266,7 @@ fn email(raw: &str) -> Result<String, &'static str> {
         && !domain.ends_with('.')
         && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
         && !local.contains('@');
-    ok.then(|| format!("{local}@{}", domain.to_lowercase()))
-        .ok_or(MSG)
+    ok.then(|| format!("{local}@{}", domain.to_lowercase())).ok_or(MSG)
 }
 
 macro_rules! text_enum {
@@ -391,8 +331,8 @@ text_enum!(
     Deregistered => ["deregistered"],
 });
 
-/// A checked field value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A checked field value. `Debug` does not print it: values are personal data.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Value {
     Text(String),
     Date(Date),
@@ -412,6 +352,12 @@ pub enum Value {
     Registration(Registration),
     Region(RegionCode),
     Commissariat(CommissariatCode),
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Value(<redacted>)")
+    }
 }
 
 impl fmt::Display for Value {
@@ -460,10 +406,16 @@ pub struct FieldChange {
     pub new: Entry,
 }
 
-/// The person record.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The person record: a slot per field, in the order of [`Field::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    entries: BTreeMap<Field, Entry>,
+    entries: Vec<Option<Entry>>,
+}
+
+impl Default for Record {
+    fn default() -> Record {
+        Record { entries: vec![None; Field::ALL.len()] }
+    }
 }
 
 /// The record's earliest plausible birth date.
@@ -487,114 +439,58 @@ impl Record {
             }
             match field.parse(raw) {
                 Ok(value) => {
-                    record.entries.insert(
-                        field,
-                        Entry {
-                            value,
-                            provenance: provenance.clone(),
-                        },
-                    );
+                    record.put(field, Entry { value, provenance: provenance.clone() });
                 }
                 Err(p) => problems.push(p),
             }
         }
         let failed: Vec<Field> = problems.iter().map(|p| p.field).collect();
-        for f in Field::ALL
-            .iter()
-            .filter(|f| f.is_required() && !failed.contains(f))
-        {
-            if !record.entries.contains_key(f) {
-                problems.push(Problem {
-                    field: *f,
-                    code: "required",
-                    message: "a required field is missing".into(),
-                });
+        for f in Field::ALL.iter().filter(|f| f.is_required() && !failed.contains(f)) {
+            if record.get(*f).is_none() {
+                problems.push(Problem { field: *f, code: "required", message: "a required field is missing".into() });
             }
         }
         if problems.is_empty()
-            && !record.entries.contains_key(&Field::Commissariat)
+            && record.get(Field::Commissariat).is_none()
             && let Some(region) = record.region()
         {
             let value = Value::Commissariat(CommissariatCode::regional(region));
-            record.entries.insert(
-                Field::Commissariat,
-                Entry {
-                    value,
-                    provenance: provenance.clone(),
-                },
-            );
+            record.put(Field::Commissariat, Entry { value, provenance: provenance.clone() });
         }
         if problems.is_empty() {
             problems = record.check(dir);
         }
-        if problems.is_empty() {
-            Ok(record)
-        } else {
-            Err(problems)
-        }
+        if problems.is_empty() { Ok(record) } else { Err(problems) }
     }
 
     /// The rules that tie fields together; returns every rule broken.
     pub fn check(&self, dir: &Directory) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut problem = |field, code, message: &str| {
-            problems.push(Problem {
-                field,
-                code,
-                message: message.into(),
-            })
-        };
+        let mut problem = |field, code, message: &str| problems.push(Problem { field, code, message: message.into() });
         let birth = self.date(Field::BirthDate);
         if let Some(b) = birth {
-            let as_of = self.entries[&Field::BirthDate].provenance.as_of;
+            let as_of = self.entry(Field::BirthDate).map_or(b, |e| e.provenance.as_of);
             if b < EARLIEST_BIRTH || b > as_of {
-                problem(
-                    Field::BirthDate,
-                    "date_out_of_range",
-                    "must be after 1900 and not in the future",
-                );
+                problem(Field::BirthDate, "date_out_of_range", "must be after 1900 and not in the future");
             }
         }
         if let (Some(issued), Some(b)) = (self.date(Field::PassportIssueDate), birth)
             && issued < b.saturating_add(jiff::Span::new().years(14))
         {
-            problem(
-                Field::PassportIssueDate,
-                "date_out_of_range",
-                "a passport is issued at 14 at the earliest",
-            );
+            problem(Field::PassportIssueDate, "date_out_of_range", "a passport is issued at 14 at the earliest");
         }
-        let deferred = matches!(
-            self.get(Field::RegistrationStatus),
-            Some(Value::Registration(Registration::Deferred))
-        );
+        let deferred = matches!(self.get(Field::RegistrationStatus), Some(Value::Registration(Registration::Deferred)));
         match (deferred, self.date(Field::DeferredUntil).is_some()) {
-            (true, false) => problem(
-                Field::DeferredUntil,
-                "required",
-                "required when the status is deferred",
-            ),
-            (false, true) => problem(
-                Field::DeferredUntil,
-                "not_deferred",
-                "only a deferred status has an end date",
-            ),
+            (true, false) => problem(Field::DeferredUntil, "required", "required when the status is deferred"),
+            (false, true) => problem(Field::DeferredUntil, "not_deferred", "only a deferred status has an end date"),
             _ => {}
         }
         if let Some(region) = self.region() {
             if dir.region(region).is_err() {
-                problem(
-                    Field::Region,
-                    "unknown_region",
-                    "no federal subject has this code",
-                );
+                problem(Field::Region, "unknown_region", "no federal subject has this code");
             } else if let Some(Value::Commissariat(c)) = self.get(Field::Commissariat) {
                 match dir.commissariat(c) {
-                    Err(_) => problem(
-                        Field::Commissariat,
-                        "unknown_commissariat",
-                        "no commissariat has this code",
-                    ),
+                    Err(_) => problem(Field::Commissariat, "unknown_commissariat", "no commissariat has this code"),
                     Ok(c) if c.region != region => problem(
                         Field::Commissariat,
                         "commissariat_not_in_region",
@@ -608,15 +504,20 @@ impl Record {
     }
 
     pub fn get(&self, field: Field) -> Option<&Value> {
-        self.entries.get(&field).map(|e| &e.value)
+        self.entry(field).map(|e| &e.value)
     }
 
     pub fn entry(&self, field: Field) -> Option<&Entry> {
-        self.entries.get(&field)
+        self.entries[field as usize].as_ref()
     }
 
+    fn put(&mut self, field: Field, entry: Entry) {
+        self.entries[field as usize] = Some(entry);
+    }
+
+    /// The fields present, in the order of [`Field::ALL`].
     pub fn entries(&self) -> impl Iterator<Item = (Field, &Entry)> {
-        self.entries.iter().map(|(f, e)| (*f, e))
+        Field::ALL.iter().zip(&self.entries).filter_map(|(f, e)| Some((*f, e.as_ref()?)))
     }
 
     /// The field's canonical text, or `None` when absent.
@@ -646,15 +547,9 @@ impl Record {
     }
 
     pub fn passport(&self) -> Option<Passport> {
-        match (
-            self.get(Field::PassportSeries),
-            self.get(Field::PassportNumber),
-        ) {
+        match (self.get(Field::PassportSeries), self.get(Field::PassportNumber)) {
             (Some(Value::PassportSeries(series)), Some(Value::PassportNumber(number))) => {
-                Some(Passport {
-                    series: series.clone(),
-                    number: number.clone(),
-                })
+                Some(Passport { series: series.clone(), number: number.clone() })
             }
             _ => None,
         }
@@ -692,15 +587,11 @@ impl Record {
     /// their provenance, so taking the same data twice changes nothing.
     pub fn merge(&mut self, other: &Record) -> Vec<FieldChange> {
         let mut changes = Vec::new();
-        for (field, entry) in &other.entries {
-            let old = self.entries.get(field);
+        for (field, entry) in other.entries() {
+            let old = self.entry(field);
             if old.map(|o| &o.value) != Some(&entry.value) {
-                changes.push(FieldChange {
-                    field: *field,
-                    old: old.cloned(),
-                    new: entry.clone(),
-                });
-                self.entries.insert(*field, entry.clone());
+                changes.push(FieldChange { field, old: old.cloned(), new: entry.clone() });
+                self.put(field, entry.clone());
             }
         }
         changes
@@ -717,13 +608,7 @@ impl Record {
         let value = field.parse(raw).map_err(|p| vec![p])?;
         let mut next = self.clone();
         let mut update = Record::default();
-        update.entries.insert(
-            field,
-            Entry {
-                value,
-                provenance: provenance.clone(),
-            },
-        );
+        update.put(field, Entry { value, provenance: provenance.clone() });
         let change = next.merge(&update).pop();
         let problems = next.check(dir);
         if !problems.is_empty() {
@@ -734,36 +619,56 @@ impl Record {
     }
 }
 
-/// The stored form: values as canonical text, provenance as an index into a list of sources,
-/// so a record from one import names its source once.
-#[derive(Serialize, Deserialize)]
+/// The stored form, compact because it is written for every person: values as canonical text
+/// in the order of [`Field::ALL`] (`null` where absent), the sources once, and the source of each
+/// value only where the record has more than one.
+///
+/// `Field::ALL` is therefore append-only: a new field goes at its end.
+#[derive(Deserialize)]
 struct Stored {
-    fields: BTreeMap<Field, (String, usize)>,
-    sources: Vec<Provenance>,
+    v: Vec<Option<String>>,
+    s: Vec<Provenance>,
+    #[serde(default)]
+    p: Option<Vec<Option<usize>>>,
+}
+
+/// Serialises a value by its canonical text without an intermediate string.
+struct Text<'a>(&'a Value);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Text(t) | Value::Phone(t) | Value::Email(t) => s.serialize_str(t),
+            other => s.collect_str(other),
+        }
+    }
 }
 
 impl Serialize for Record {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
         let mut sources: Vec<&Arc<Provenance>> = Vec::new();
-        let mut fields = BTreeMap::new();
-        for (field, entry) in &self.entries {
-            let i = match sources
-                .iter()
-                .position(|p| Arc::ptr_eq(p, &entry.provenance) || **p == entry.provenance)
-            {
-                Some(i) => i,
-                None => {
-                    sources.push(&entry.provenance);
-                    sources.len() - 1
+        let mut which: Vec<Option<usize>> = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            which.push(entry.as_ref().map(|e| {
+                match sources.iter().position(|p| Arc::ptr_eq(p, &e.provenance) || **p == e.provenance) {
+                    Some(i) => i,
+                    None => {
+                        sources.push(&e.provenance);
+                        sources.len() - 1
+                    }
                 }
-            };
-            fields.insert(*field, (entry.value.to_string(), i));
+            }));
         }
-        Stored {
-            fields,
-            sources: sources.into_iter().map(|p| (**p).clone()).collect(),
+        let values: Vec<Option<Text<'_>>> = self.entries.iter().map(|e| e.as_ref().map(|e| Text(&e.value))).collect();
+        let mut st = s.serialize_struct("Record", 3)?;
+        st.serialize_field("v", &values)?;
+        let plain: Vec<&Provenance> = sources.iter().map(|p| &***p).collect();
+        st.serialize_field("s", &plain)?;
+        if sources.len() > 1 {
+            st.serialize_field("p", &which)?;
         }
-        .serialize(s)
+        st.end()
     }
 }
 
@@ -771,19 +676,23 @@ impl<'de> Deserialize<'de> for Record {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let stored = Stored::deserialize(d)?;
-        let sources: Vec<Arc<Provenance>> = stored.sources.into_iter().map(Arc::new).collect();
-        let mut entries = BTreeMap::new();
-        for (field, (text, i)) in stored.fields {
-            let value = field
-                .parse(&text)
-                .map_err(|p| D::Error::custom(p.to_string()))?;
-            let provenance = sources
-                .get(i)
-                .ok_or_else(|| D::Error::custom("source index out of range"))?
-                .clone();
-            entries.insert(field, Entry { value, provenance });
+        let sources: Vec<Arc<Provenance>> = stored.s.into_iter().map(Arc::new).collect();
+        if stored.v.len() > Field::ALL.len() {
+            return Err(D::Error::custom("more values than fields"));
         }
-        Ok(Record { entries })
+        let mut record = Record::default();
+        for (i, text) in stored.v.into_iter().enumerate() {
+            let Some(text) = text else { continue };
+            let field = Field::ALL[i];
+            let value = field.parse(&text).map_err(|p| D::Error::custom(p.to_string()))?;
+            let source = match &stored.p {
+                Some(p) => p.get(i).copied().flatten().unwrap_or(0),
+                None => 0,
+            };
+            let provenance = sources.get(source).ok_or_else(|| D::Error::custom("source index out of range"))?.clone();
+            record.put(field, Entry { value, provenance });
+        }
+        Ok(record)
     }
 }
 
@@ -799,10 +708,7 @@ mod tests {
     use super::*;
 
     fn prov() -> Arc<Provenance> {
-        Arc::new(Provenance {
-            source: "test".into(),
-            as_of: jiff::civil::date(2025, 5, 1),
-        })
+        Arc::new(Provenance { source: "test".into(), as_of: jiff::civil::date(2025, 5, 1) })
     }
 
     fn base() -> Vec<(Field, &'static str)> {
@@ -826,19 +732,12 @@ mod tests {
     }
 
     fn codes(r: Result<Record, Vec<Problem>>) -> Vec<(Field, &'static str)> {
-        r.unwrap_err()
-            .into_iter()
-            .map(|p| (p.field, p.code))
-            .collect()
+        r.unwrap_err().into_iter().map(|p| (p.field, p.code)).collect()
     }
 
     #[test]
     fn a_complete_row_makes_a_record_with_the_regional_commissariat() {
-        let r = record(&[
-            (Field::Phone, "8 (912) 345-67-89"),
-            (Field::Email, "I.Ivanov@Example.RU"),
-        ])
-        .unwrap();
+        let r = record(&[(Field::Phone, "8 (912) 345-67-89"), (Field::Email, "I.Ivanov@Example.RU")]).unwrap();
         assert_eq!(r.full_name(), "Иванов Иван Иванович");
         assert_eq!(r.text(Field::Sex).unwrap(), "M");
         assert_eq!(r.text(Field::BirthDate).unwrap(), "2001-03-15");
@@ -849,20 +748,13 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_field() {
-        let rows = vec![
-            (Field::Surname, "Иванов"),
-            (Field::BirthDate, "2001-02-30"),
-            (Field::Snils, "112-233-445 96"),
-        ];
+        let rows = vec![(Field::Surname, "Иванов"), (Field::BirthDate, "2001-02-30"), (Field::Snils, "112-233-445 96")];
         let got = codes(Record::from_texts(rows, &prov(), Directory::builtin()));
         assert!(got.contains(&(Field::BirthDate, "not_a_date")));
         assert!(got.contains(&(Field::Snils, "checksum_mismatch")));
         assert!(got.contains(&(Field::GivenName, "required")));
         assert!(got.contains(&(Field::Region, "required")));
-        assert!(
-            !got.contains(&(Field::Snils, "required")),
-            "a bad value is not also missing"
-        );
+        assert!(!got.contains(&(Field::Snils, "required")), "a bad value is not also missing");
     }
 
     #[test]
@@ -871,10 +763,7 @@ mod tests {
             codes(record(&[(Field::Commissariat, "12-001")])),
             [(Field::Commissariat, "commissariat_not_in_region")]
         );
-        assert_eq!(
-            codes(record(&[(Field::RegistrationStatus, "deferred")])),
-            [(Field::DeferredUntil, "required")]
-        );
+        assert_eq!(codes(record(&[(Field::RegistrationStatus, "deferred")])), [(Field::DeferredUntil, "required")]);
         assert_eq!(
             codes(record(&[(Field::PassportIssueDate, "2010-01-01")])),
             [(Field::PassportIssueDate, "date_out_of_range")]
@@ -883,41 +772,17 @@ mod tests {
         let mut all = base();
         all.retain(|(f, _)| *f != Field::Region);
         all.extend(rows);
-        assert_eq!(
-            codes(Record::from_texts(all, &prov(), Directory::builtin())),
-            [(Field::Region, "unknown_region")]
-        );
+        assert_eq!(codes(Record::from_texts(all, &prov(), Directory::builtin())), [(Field::Region, "unknown_region")]);
     }
 
     #[test]
     fn values_are_checked() {
-        assert_eq!(
-            codes(record(&[(Field::Inn, "7707083893")])),
-            [(Field::Inn, "inn_not_personal")]
-        );
-        assert_eq!(
-            codes(record(&[(Field::Phone, "12")])),
-            [(Field::Phone, "invalid_phone")]
-        );
-        assert_eq!(
-            codes(record(&[(Field::Email, "nobody")])),
-            [(Field::Email, "invalid_email")]
-        );
-        assert_eq!(
-            codes(record(&[(Field::FitnessCategory, "E")])),
-            [(Field::FitnessCategory, "invalid_value")]
-        );
-        assert_eq!(
-            codes(record(&[(Field::Citizenship, "Russia")])),
-            [(Field::Citizenship, "invalid_value")]
-        );
-        assert!(
-            record(&[
-                (Field::FitnessCategory, "Б"),
-                (Field::Citizenship, "rus;kaz")
-            ])
-            .is_ok()
-        );
+        assert_eq!(codes(record(&[(Field::Inn, "7707083893")])), [(Field::Inn, "inn_not_personal")]);
+        assert_eq!(codes(record(&[(Field::Phone, "12")])), [(Field::Phone, "invalid_phone")]);
+        assert_eq!(codes(record(&[(Field::Email, "nobody")])), [(Field::Email, "invalid_email")]);
+        assert_eq!(codes(record(&[(Field::FitnessCategory, "E")])), [(Field::FitnessCategory, "invalid_value")]);
+        assert_eq!(codes(record(&[(Field::Citizenship, "Russia")])), [(Field::Citizenship, "invalid_value")]);
+        assert!(record(&[(Field::FitnessCategory, "Б"), (Field::Citizenship, "rus;kaz")]).is_ok());
     }
 
     #[test]
@@ -925,44 +790,45 @@ mod tests {
         let r = record(&[(Field::Citizenship, "RUS")]).unwrap();
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(json.matches("\"test\"").count(), 1, "{json}");
+        assert!(!json.contains("\"p\""), "one source needs no per-field sources: {json}");
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back, r);
+
+        let mut two = r.clone();
+        let other = Arc::new(Provenance { source: "mvd".into(), as_of: jiff::civil::date(2025, 6, 1) });
+        two.set(Field::Surname, "Петров", &other, Directory::builtin()).unwrap();
+        let back: Record = serde_json::from_str(&serde_json::to_string(&two).unwrap()).unwrap();
+        assert_eq!(back, two);
+        assert_eq!(back.entry(Field::Surname).unwrap().provenance.source, "mvd");
     }
 
     #[test]
     fn merging_the_same_data_changes_nothing_and_new_data_says_what_changed() {
         let mut r = record(&[]).unwrap();
         assert!(r.merge(&record(&[]).unwrap()).is_empty());
-        let newer = Arc::new(Provenance {
-            source: "mvd".into(),
-            as_of: jiff::civil::date(2025, 6, 1),
-        });
-        let change = r
-            .set(Field::Surname, "Петров", &newer, Directory::builtin())
-            .unwrap()
-            .unwrap();
+        let newer = Arc::new(Provenance { source: "mvd".into(), as_of: jiff::civil::date(2025, 6, 1) });
+        let change = r.set(Field::Surname, "Петров", &newer, Directory::builtin()).unwrap().unwrap();
         assert_eq!(change.old.unwrap().value, Value::Text("Иванов".into()));
         assert_eq!(r.entry(Field::Surname).unwrap().provenance.source, "mvd");
         assert_eq!(r.entry(Field::GivenName).unwrap().provenance.source, "test");
-        assert!(
-            r.set(Field::Commissariat, "12-001", &newer, Directory::builtin())
-                .is_err()
-        );
-        assert_eq!(
-            r.commissariat().unwrap().as_str(),
-            "62-000",
-            "a refused change leaves the record as it was"
-        );
+        assert!(r.set(Field::Commissariat, "12-001", &newer, Directory::builtin()).is_err());
+        assert_eq!(r.commissariat().unwrap().as_str(), "62-000", "a refused change leaves the record as it was");
+    }
+
+    #[test]
+    fn debug_prints_no_personal_data() {
+        let r = record(&[(Field::Phone, "+79123456789")]).unwrap();
+        let dbg = format!("{r:?}");
+        for secret in ["Иванов", "2001", "112", "6101", "123456", "912"] {
+            assert!(!dbg.contains(secret), "{secret} in {dbg}");
+        }
     }
 
     #[test]
     fn the_names_are_the_columns() {
         for f in Field::ALL {
             assert_eq!(Field::from_name(f.name()), Some(*f));
-            assert_eq!(
-                serde_json::to_string(f).unwrap(),
-                format!("\"{}\"", f.name())
-            );
+            assert_eq!(serde_json::to_string(f).unwrap(), format!("\"{}\"", f.name()));
         }
     }
 }

@@ -48,15 +48,10 @@ impl fmt::Display for ServiceMethod {
 impl FromStr for ServiceMethod {
     type Err = PolicyError;
     fn from_str(s: &str) -> Result<Self, PolicyError> {
-        [
-            ServiceMethod::Deemed,
-            ServiceMethod::InPerson,
-            ServiceMethod::RegisteredMail,
-            ServiceMethod::AccountOpened,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == s)
-        .ok_or_else(|| PolicyError::UnknownServiceMethod(s.to_owned()))
+        [ServiceMethod::Deemed, ServiceMethod::InPerson, ServiceMethod::RegisteredMail, ServiceMethod::AccountOpened]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| PolicyError::UnknownServiceMethod(s.to_owned()))
     }
 }
 
@@ -126,10 +121,7 @@ const MAX_DAYS: u32 = 366;
 impl Policy {
     /// Reads and checks a policy file; errors name the file and, for syntax, the line.
     pub fn from_toml(file: &str, text: &str) -> Result<Policy, PolicyError> {
-        let err = |message: String| PolicyError::File {
-            file: file.to_owned(),
-            message,
-        };
+        let err = |message: String| PolicyError::File { file: file.to_owned(), message };
         let p: Policy = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start].lines().count().max(1));
             err(match line {
@@ -137,18 +129,12 @@ impl Policy {
                 None => e.message().to_owned(),
             })
         })?;
-        if p.name.is_empty()
-            || !p
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
+        if p.name.is_empty() || !p.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(err("name: letters, digits and '-' only".into()));
         }
-        for (field, days) in [
-            ("service.deemed_after_days", p.service.deemed_after_days),
-            ("report_window.days", p.report_window.days),
-        ] {
+        for (field, days) in
+            [("service.deemed_after_days", p.service.deemed_after_days), ("report_window.days", p.report_window.days)]
+        {
             if days == 0 || days > MAX_DAYS {
                 return Err(err(format!("{field}: must be from 1 to {MAX_DAYS}")));
             }
@@ -188,8 +174,7 @@ pub const BUILTIN_FILES: [(&str, &str); 2] = [
 pub const DEFAULT_POLICY: &str = "seed-2025";
 
 static BUILTIN: LazyLock<PolicyBook> = LazyLock::new(|| {
-    PolicyBook::from_files(&BUILTIN_FILES)
-        .unwrap_or_else(|e| panic!("a built-in policy is invalid: {e}"))
+    PolicyBook::from_files(&BUILTIN_FILES).unwrap_or_else(|e| panic!("a built-in policy is invalid: {e}"))
 });
 
 impl PolicyBook {
@@ -199,10 +184,8 @@ impl PolicyBook {
     }
 
     pub fn from_files(files: &[(&str, &str)]) -> Result<PolicyBook, PolicyError> {
-        let mut policies = files
-            .iter()
-            .map(|(file, text)| Policy::from_toml(file, text))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut policies =
+            files.iter().map(|(file, text)| Policy::from_toml(file, text)).collect::<Result<Vec<_>, _>>()?;
         policies.sort_by_key(|p| p.applies_from);
         for pair in policies.windows(2) {
             if pair[0].applies_from == pair[1].applies_from {
@@ -220,19 +203,12 @@ impl PolicyBook {
     }
 
     pub fn get(&self, name: &str) -> Result<&Policy, PolicyError> {
-        self.policies
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| PolicyError::UnknownPolicy(name.to_owned()))
+        self.policies.iter().find(|p| p.name == name).ok_or_else(|| PolicyError::UnknownPolicy(name.to_owned()))
     }
 
     /// The policy in force on a local date: the latest that applies from that date or earlier.
     pub fn in_force_on(&self, date: Date) -> Result<&Policy, PolicyError> {
-        self.policies
-            .iter()
-            .rev()
-            .find(|p| p.applies_from <= date)
-            .ok_or(PolicyError::NoneInForce(date))
+        self.policies.iter().rev().find(|p| p.applies_from <= date).ok_or(PolicyError::NoneInForce(date))
     }
 }
 
@@ -248,21 +224,14 @@ mod tests {
         assert_eq!(seed.service.deemed_after_days, 7);
         assert_eq!(seed.report_window.days, 20);
         assert_eq!(seed.report_window.from, WindowStart::Service);
-        assert!(
-            seed.measures
-                .values()
-                .all(|t| *t == Trigger::ReportWindowEnd)
-        );
+        assert!(seed.measures.values().all(|t| *t == Trigger::ReportWindowEnd));
         assert_eq!(seed.measures.len(), MeasureKind::ALL.len());
         assert!(!seed.allows_early(ServiceMethod::AccountOpened));
 
         let fz = book.get("fz53-2023").unwrap();
         assert_eq!(fz.report_window.from, WindowStart::Appointment);
         assert_eq!(fz.measures[&MeasureKind::ExitBan], Trigger::Service);
-        assert_eq!(
-            fz.measures[&MeasureKind::CreditBan],
-            Trigger::ReportWindowEnd
-        );
+        assert_eq!(fz.measures[&MeasureKind::CreditBan], Trigger::ReportWindowEnd);
         assert!(fz.allows_early(ServiceMethod::AccountOpened));
         assert!(book.get(DEFAULT_POLICY).is_ok());
     }
@@ -270,24 +239,14 @@ mod tests {
     #[test]
     fn the_policy_in_force_is_the_latest_that_applies() {
         let book = PolicyBook::builtin();
-        assert_eq!(
-            book.in_force_on(date(2024, 1, 1)).unwrap().name,
-            "fz53-2023"
-        );
-        assert_eq!(
-            book.in_force_on(date(2025, 5, 9)).unwrap().name,
-            "seed-2025"
-        );
-        assert_eq!(
-            book.in_force_on(date(2023, 1, 1)),
-            Err(PolicyError::NoneInForce(date(2023, 1, 1)))
-        );
+        assert_eq!(book.in_force_on(date(2024, 1, 1)).unwrap().name, "fz53-2023");
+        assert_eq!(book.in_force_on(date(2025, 5, 9)).unwrap().name, "seed-2025");
+        assert_eq!(book.in_force_on(date(2023, 1, 1)), Err(PolicyError::NoneInForce(date(2023, 1, 1))));
     }
 
     #[test]
     fn a_bad_file_is_reported_with_its_name_and_line() {
-        let text =
-            "name = \"x\"\ntitle_ru = \"\"\ntitle_en = \"\"\napplies_from = \"2025-02-30\"\n";
+        let text = "name = \"x\"\ntitle_ru = \"\"\ntitle_en = \"\"\napplies_from = \"2025-02-30\"\n";
         let e = Policy::from_toml("x.toml", text).unwrap_err().to_string();
         assert!(e.contains("x.toml") && e.contains("line 4"), "{e}");
 

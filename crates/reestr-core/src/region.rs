@@ -54,9 +54,7 @@ impl FromStr for RegionCode {
         if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(RegionError::CodeFormat);
         }
-        s.parse()
-            .map(RegionCode)
-            .map_err(|_| RegionError::CodeFormat)
+        s.parse().map(RegionCode).map_err(|_| RegionError::CodeFormat)
     }
 }
 
@@ -105,10 +103,8 @@ impl FromStr for CommissariatCode {
     type Err = RegionError;
     fn from_str(s: &str) -> Result<Self, RegionError> {
         let b = s.as_bytes();
-        let ok =
-            b.len() == 6 && b[2] == b'-' && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit);
-        ok.then(|| CommissariatCode(s.to_owned()))
-            .ok_or(RegionError::CommissariatFormat)
+        let ok = b.len() == 6 && b[2] == b'-' && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit);
+        ok.then(|| CommissariatCode(s.to_owned())).ok_or(RegionError::CommissariatFormat)
     }
 }
 
@@ -190,11 +186,7 @@ pub struct Region {
 impl Region {
     /// The state a region starts in: the pilot regions as `pilot`, the rest `off`.
     pub fn initial_rollout(&self) -> Rollout {
-        if PILOT_REGIONS.contains(&self.code) {
-            Rollout::Pilot
-        } else {
-            Rollout::Off
-        }
+        if PILOT_REGIONS.contains(&self.code) { Rollout::Pilot } else { Rollout::Off }
     }
 }
 
@@ -235,11 +227,8 @@ struct CommissariatRow {
 }
 
 static BUILTIN: LazyLock<Directory> = LazyLock::new(|| {
-    Directory::from_csv(
-        include_str!("../data/regions.csv"),
-        include_str!("../data/commissariats.csv"),
-    )
-    .unwrap_or_else(|e| panic!("the built-in directory is invalid: {e}"))
+    Directory::from_csv(include_str!("../data/regions.csv"), include_str!("../data/commissariats.csv"))
+        .unwrap_or_else(|e| panic!("the built-in directory is invalid: {e}"))
 });
 
 impl Directory {
@@ -250,52 +239,28 @@ impl Directory {
 
     /// Reads the two tables; every error names the table, the line and what is wrong.
     pub fn from_csv(regions: &str, commissariats: &str) -> Result<Directory, String> {
-        let mut dir = Directory {
-            regions: BTreeMap::new(),
-            commissariats: BTreeMap::new(),
-        };
-        for (i, row) in csv::Reader::from_reader(regions.as_bytes())
-            .deserialize()
-            .enumerate()
-        {
+        let mut dir = Directory { regions: BTreeMap::new(), commissariats: BTreeMap::new() };
+        for (i, row) in csv::Reader::from_reader(regions.as_bytes()).deserialize().enumerate() {
             let line = i + 2;
             let r: RegionRow = row.map_err(|e| format!("regions.csv:{line}: {e}"))?;
-            let code: RegionCode = r
-                .code
-                .parse()
-                .map_err(|e| format!("regions.csv:{line}: {e}"))?;
+            let code: RegionCode = r.code.parse().map_err(|e| format!("regions.csv:{line}: {e}"))?;
             let zone = Zone::get(&r.zone).map_err(|e| format!("regions.csv:{line}: {e}"))?;
-            let region = Region {
-                code,
-                name_ru: r.name_ru,
-                name_en: r.name_en,
-                zone,
-            };
+            let region = Region { code, name_ru: r.name_ru, name_en: r.name_en, zone };
             if dir.regions.insert(code, region).is_some() {
                 return Err(format!("regions.csv:{line}: duplicate code {code}"));
             }
         }
-        for (i, row) in csv::Reader::from_reader(commissariats.as_bytes())
-            .deserialize()
-            .enumerate()
-        {
+        for (i, row) in csv::Reader::from_reader(commissariats.as_bytes()).deserialize().enumerate() {
             let line = i + 2;
             let err = |e: &dyn fmt::Display| format!("commissariats.csv:{line}: {e}");
             let c: CommissariatRow = row.map_err(|e| err(&e))?;
             let code: CommissariatCode = c.code.parse().map_err(|e| err(&e))?;
             let region: RegionCode = c.region.parse().map_err(|e| err(&e))?;
-            let home = dir
-                .regions
-                .get(&region)
-                .ok_or_else(|| err(&"unknown region"))?;
+            let home = dir.regions.get(&region).ok_or_else(|| err(&"unknown region"))?;
             if code.region() != region {
                 return Err(err(&"the code's prefix is not its region"));
             }
-            let zone = if c.zone.is_empty() {
-                home.zone.clone()
-            } else {
-                Zone::get(&c.zone).map_err(|e| err(&e))?
-            };
+            let zone = if c.zone.is_empty() { home.zone.clone() } else { Zone::get(&c.zone).map_err(|e| err(&e))? };
             let commissariat = Commissariat {
                 code: code.clone(),
                 region,
@@ -308,13 +273,9 @@ impl Directory {
                 return Err(err(&"duplicate code"));
             }
         }
-        if let Some(r) = dir.regions.keys().find(|r| {
-            !dir.commissariats
-                .contains_key(&CommissariatCode::regional(**r))
-        }) {
-            return Err(format!(
-                "commissariats.csv: region {r} has no regional commissariat {r}-000"
-            ));
+        if let Some(r) = dir.regions.keys().find(|r| !dir.commissariats.contains_key(&CommissariatCode::regional(**r)))
+        {
+            return Err(format!("commissariats.csv: region {r} has no regional commissariat {r}-000"));
         }
         Ok(dir)
     }
@@ -324,9 +285,7 @@ impl Directory {
     }
 
     pub fn region(&self, code: RegionCode) -> Result<&Region, RegionError> {
-        self.regions
-            .get(&code)
-            .ok_or_else(|| RegionError::UnknownRegion(code.to_string()))
+        self.regions.get(&code).ok_or_else(|| RegionError::UnknownRegion(code.to_string()))
     }
 
     pub fn commissariats(&self) -> impl Iterator<Item = &Commissariat> {
@@ -334,25 +293,17 @@ impl Directory {
     }
 
     pub fn commissariat(&self, code: &CommissariatCode) -> Result<&Commissariat, RegionError> {
-        self.commissariats
-            .get(code)
-            .ok_or_else(|| RegionError::UnknownCommissariat(code.to_string()))
+        self.commissariats.get(code).ok_or_else(|| RegionError::UnknownCommissariat(code.to_string()))
     }
 
     /// The commissariats of one region, the regional one first.
     pub fn commissariats_of(&self, region: RegionCode) -> impl Iterator<Item = &Commissariat> {
-        self.commissariats
-            .values()
-            .filter(move |c| c.region == region)
+        self.commissariats.values().filter(move |c| c.region == region)
     }
 
     /// Every zone in use, each once.
     pub fn zones(&self) -> Vec<Zone> {
-        let mut zones: Vec<Zone> = self
-            .commissariats
-            .values()
-            .map(|c| c.zone.clone())
-            .collect();
+        let mut zones: Vec<Zone> = self.commissariats.values().map(|c| c.zone.clone()).collect();
         zones.sort_by(|a, b| a.name().cmp(b.name()));
         zones.dedup();
         zones
@@ -368,8 +319,7 @@ mod tests {
         let dir = Directory::builtin();
         assert_eq!(dir.regions().count(), 89);
         for r in dir.regions() {
-            dir.commissariat(&CommissariatCode::regional(r.code))
-                .unwrap();
+            dir.commissariat(&CommissariatCode::regional(r.code)).unwrap();
         }
     }
 
@@ -379,18 +329,9 @@ mod tests {
         let ryazan = dir.region("62".parse().unwrap()).unwrap();
         assert_eq!(ryazan.name_en, "Ryazan Oblast");
         assert_eq!(ryazan.initial_rollout(), Rollout::Pilot);
-        assert_eq!(
-            dir.region("12".parse().unwrap()).unwrap().initial_rollout(),
-            Rollout::Pilot
-        );
-        assert_eq!(
-            dir.region("65".parse().unwrap()).unwrap().initial_rollout(),
-            Rollout::Pilot
-        );
-        assert_eq!(
-            dir.region("77".parse().unwrap()).unwrap().initial_rollout(),
-            Rollout::Off
-        );
+        assert_eq!(dir.region("12".parse().unwrap()).unwrap().initial_rollout(), Rollout::Pilot);
+        assert_eq!(dir.region("65".parse().unwrap()).unwrap().initial_rollout(), Rollout::Pilot);
+        assert_eq!(dir.region("77".parse().unwrap()).unwrap().initial_rollout(), Rollout::Off);
     }
 
     #[test]
@@ -401,8 +342,7 @@ mod tests {
         let sakha = dir.region("14".parse().unwrap()).unwrap();
         assert_eq!(sakha.zone.name(), "Asia/Yakutsk");
         assert!(
-            dir.commissariats_of(sakha.code)
-                .any(|c| c.zone.name() == "Asia/Srednekolymsk"),
+            dir.commissariats_of(sakha.code).any(|c| c.zone.name() == "Asia/Srednekolymsk"),
             "a Sakha district keeps its own zone"
         );
     }
@@ -412,18 +352,14 @@ mod tests {
         assert_eq!("6".parse::<RegionCode>().unwrap().to_string(), "06");
         assert_eq!("620".parse::<RegionCode>(), Err(RegionError::CodeFormat));
         assert!(Directory::builtin().region("99".parse().unwrap()).is_err());
-        assert_eq!(
-            "62001".parse::<CommissariatCode>(),
-            Err(RegionError::CommissariatFormat)
-        );
+        assert_eq!("62001".parse::<CommissariatCode>(), Err(RegionError::CommissariatFormat));
         let c: CommissariatCode = "62-001".parse().unwrap();
         assert_eq!(c.region().to_string(), "62");
     }
 
     #[test]
     fn bad_tables_are_reported_with_their_line() {
-        let err =
-            Directory::from_csv("code,name_ru,name_en,zone\n62,Р,R,Mars/Base\n", "").unwrap_err();
+        let err = Directory::from_csv("code,name_ru,name_en,zone\n62,Р,R,Mars/Base\n", "").unwrap_err();
         assert!(err.starts_with("regions.csv:2:"), "{err}");
     }
 }

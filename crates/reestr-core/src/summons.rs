@@ -44,8 +44,7 @@ impl FromStr for SummonsNumber {
         let ok = matches!(parts.as_slice(), [r, y, n]
             if r.len() == 2 && y.len() == 4 && n.len() >= 7
             && [r, y, n].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())));
-        ok.then(|| SummonsNumber(s.to_owned()))
-            .ok_or(SummonsError::NumberFormat)
+        ok.then(|| SummonsNumber(s.to_owned())).ok_or(SummonsError::NumberFormat)
     }
 }
 
@@ -82,12 +81,8 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 4] = [
-        Purpose::ClarifyRecords,
-        Purpose::MedicalExamination,
-        Purpose::CallUp,
-        Purpose::MilitaryTraining,
-    ];
+    pub const ALL: [Purpose; 4] =
+        [Purpose::ClarifyRecords, Purpose::MedicalExamination, Purpose::CallUp, Purpose::MilitaryTraining];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,10 +97,7 @@ impl Purpose {
 impl FromStr for Purpose {
     type Err = SummonsError;
     fn from_str(s: &str) -> Result<Self, SummonsError> {
-        Purpose::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| SummonsError::UnknownPurpose(s.to_owned()))
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| SummonsError::UnknownPurpose(s.to_owned()))
     }
 }
 
@@ -147,10 +139,7 @@ impl ValidReason {
 impl FromStr for ValidReason {
     type Err = SummonsError;
     fn from_str(s: &str) -> Result<Self, SummonsError> {
-        ValidReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| SummonsError::UnknownReason(s.to_owned()))
+        ValidReason::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| SummonsError::UnknownReason(s.to_owned()))
     }
 }
 
@@ -192,14 +181,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Posted,
-        Status::Served,
-        Status::Excused,
-        Status::Overdue,
-        Status::Appeared,
-        Status::Cancelled,
-    ];
+    pub const ALL: [Status; 6] =
+        [Status::Posted, Status::Served, Status::Excused, Status::Overdue, Status::Appeared, Status::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -227,10 +210,7 @@ impl fmt::Display for Status {
 impl FromStr for Status {
     type Err = SummonsError;
     fn from_str(s: &str) -> Result<Self, SummonsError> {
-        Status::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| SummonsError::UnknownStatus(s.to_owned()))
+        Status::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| SummonsError::UnknownStatus(s.to_owned()))
     }
 }
 
@@ -307,69 +287,32 @@ pub struct Service {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Closure {
-    Appeared {
-        at: Timestamp,
-    },
-    Cancelled {
-        at: Timestamp,
-        cancellation: Cancellation,
-    },
+    Appeared { at: Timestamp },
+    Cancelled { at: Timestamp, cancellation: Cancellation },
 }
 
 /// What a registrar (or the person, by opening it) does to a summons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
-    Serve {
-        how: ServiceMethod,
-    },
+    Serve { how: ServiceMethod },
     Appear,
-    Excuse {
-        reason: ValidReason,
-        evidence: String,
-        covers: DateRange,
-    },
-    Cancel {
-        cancellation: Cancellation,
-    },
+    Excuse { reason: ValidReason, evidence: String, covers: DateRange },
+    Cancel { cancellation: Cancellation },
 }
 
 /// One step of a summons's life, at its exact instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
-    Posted {
-        at: Timestamp,
-    },
-    Served {
-        at: Timestamp,
-        how: ServiceMethod,
-    },
-    Overdue {
-        at: Timestamp,
-    },
-    MeasureStarted {
-        at: Timestamp,
-        kind: MeasureKind,
-        trigger: Trigger,
-    },
-    MeasureLifted {
-        at: Timestamp,
-        kind: MeasureKind,
-        cause: LiftCause,
-    },
-    Appeared {
-        at: Timestamp,
-    },
-    Excused {
-        at: Timestamp,
-        excuse: Excuse,
-        report_window_ends_at: Option<Timestamp>,
-    },
-    Cancelled {
-        at: Timestamp,
-        cancellation: Cancellation,
-    },
+    Posted { at: Timestamp },
+    Served { at: Timestamp, how: ServiceMethod },
+    Overdue { at: Timestamp },
+    MeasureStarted { at: Timestamp, kind: MeasureKind, trigger: Trigger },
+    MeasureLifted { at: Timestamp, kind: MeasureKind, cause: LiftCause },
+    Appeared { at: Timestamp },
+    Excused { at: Timestamp, excuse: Excuse, report_window_ends_at: Option<Timestamp> },
+    Cancelled { at: Timestamp, cancellation: Cancellation },
 }
 
 impl Change {
@@ -485,10 +428,7 @@ impl Summons {
 
     fn check_policy(&self, policy: &Policy) -> Result<(), SummonsError> {
         if policy.name != self.policy {
-            return Err(SummonsError::PolicyMismatch {
-                expected: self.policy.clone(),
-                given: policy.name.clone(),
-            });
+            return Err(SummonsError::PolicyMismatch { expected: self.policy.clone(), given: policy.name.clone() });
         }
         Ok(())
     }
@@ -502,10 +442,7 @@ impl Summons {
     pub fn deadlines(&self, policy: &Policy) -> Result<Deadlines, SummonsError> {
         self.check_policy(policy)?;
         let excused = self.excused_days();
-        let early = self
-            .service
-            .filter(|s| s.how != ServiceMethod::Deemed)
-            .map(|s| (s.how, s.at));
+        let early = self.service.filter(|s| s.how != ServiceMethod::Deemed).map(|s| (s.how, s.at));
         Ok(deadlines(&Facts {
             policy,
             zone: &self.zone,
@@ -535,11 +472,7 @@ impl Summons {
 
     /// Applies everything the clock makes due up to and including `now`, each at its own instant.
     /// Calling it again with the same or an earlier instant changes nothing.
-    pub fn advance(
-        &mut self,
-        policy: &Policy,
-        now: Timestamp,
-    ) -> Result<Vec<Change>, SummonsError> {
+    pub fn advance(&mut self, policy: &Policy, now: Timestamp) -> Result<Vec<Change>, SummonsError> {
         let mut changes = Vec::new();
         while let Some(due) = self.next_due(policy)? {
             if due > now {
@@ -559,17 +492,9 @@ impl Summons {
     /// Carries out a command recorded at `at`, after advancing the summons to `at`.
     ///
     /// Returns every change, the clock's first. On error the summons is left as it was.
-    pub fn apply(
-        &mut self,
-        policy: &Policy,
-        command: Command,
-        at: Timestamp,
-    ) -> Result<Vec<Change>, SummonsError> {
+    pub fn apply(&mut self, policy: &Policy, command: Command, at: Timestamp) -> Result<Vec<Change>, SummonsError> {
         if at < self.as_of {
-            return Err(SummonsError::InstantInPast {
-                at,
-                as_of: self.as_of,
-            });
+            return Err(SummonsError::InstantInPast { at, as_of: self.as_of });
         }
         let mut next = self.clone();
         let mut changes = next.advance(policy, at)?;
@@ -585,11 +510,7 @@ impl Summons {
                     return Err(SummonsError::AlreadyServed);
                 }
                 if !policy.allows_early(how) {
-                    return Err(DeadlineError::ServiceMethodNotAllowed {
-                        policy: policy.name.clone(),
-                        how,
-                    }
-                    .into());
+                    return Err(DeadlineError::ServiceMethodNotAllowed { policy: policy.name.clone(), how }.into());
                 }
                 next.serve_at(policy, at, how, &mut changes);
             }
@@ -599,53 +520,33 @@ impl Summons {
                 next.closure = Some(Closure::Appeared { at });
                 changes.push(Change::Appeared { at });
             }
-            Command::Excuse {
-                reason,
-                evidence,
-                covers,
-            } => {
+            Command::Excuse { reason, evidence, covers } => {
                 if next.status == Status::Posted {
                     return Err(SummonsError::NotServed);
                 }
                 check_text("evidence", &evidence)?;
                 if covers.days() > MAX_EXCUSE_DAYS {
-                    return Err(SummonsError::ExcuseTooLong {
-                        max: MAX_EXCUSE_DAYS,
-                    });
+                    return Err(SummonsError::ExcuseTooLong { max: MAX_EXCUSE_DAYS });
                 }
                 if next.excuses.len() >= MAX_EXCUSES {
                     return Err(SummonsError::TooManyExcuses { max: MAX_EXCUSES });
                 }
                 next.lift_all(at, LiftCause::ValidReason, &mut changes);
-                let excuse = Excuse {
-                    reason,
-                    evidence,
-                    covers,
-                    recorded_at: at,
-                };
+                let excuse = Excuse { reason, evidence, covers, recorded_at: at };
                 next.excuses.push(excuse.clone());
                 next.status = Status::Excused;
                 next.overdue_at = None;
                 let report_window_ends_at = next.next_due(policy)?;
-                changes.push(Change::Excused {
-                    at,
-                    excuse,
-                    report_window_ends_at,
-                });
+                changes.push(Change::Excused { at, excuse, report_window_ends_at });
             }
             Command::Cancel { cancellation } => {
                 match &cancellation {
                     Cancellation::Registrar { reason } => check_text("reason", reason)?,
-                    Cancellation::CourtDecision { reference } => {
-                        check_text("court decision", reference)?
-                    }
+                    Cancellation::CourtDecision { reference } => check_text("court decision", reference)?,
                 }
                 next.lift_all(at, cancellation.lift_cause(), &mut changes);
                 next.status = Status::Cancelled;
-                next.closure = Some(Closure::Cancelled {
-                    at,
-                    cancellation: cancellation.clone(),
-                });
+                next.closure = Some(Closure::Cancelled { at, cancellation: cancellation.clone() });
                 changes.push(Change::Cancelled { at, cancellation });
             }
         }
@@ -653,13 +554,7 @@ impl Summons {
         Ok(changes)
     }
 
-    fn serve_at(
-        &mut self,
-        policy: &Policy,
-        at: Timestamp,
-        how: ServiceMethod,
-        changes: &mut Vec<Change>,
-    ) {
+    fn serve_at(&mut self, policy: &Policy, at: Timestamp, how: ServiceMethod, changes: &mut Vec<Change>) {
         self.service = Some(Service { at, how });
         self.status = Status::Served;
         changes.push(Change::Served { at, how });
@@ -684,35 +579,18 @@ impl Summons {
     }
 
     fn in_force(&self, kind: MeasureKind) -> bool {
-        self.measures
-            .iter()
-            .any(|m| m.kind == kind && !m.is_lifted())
+        self.measures.iter().any(|m| m.kind == kind && !m.is_lifted())
     }
 
-    fn start(
-        &mut self,
-        kind: MeasureKind,
-        trigger: Trigger,
-        at: Timestamp,
-        changes: &mut Vec<Change>,
-    ) {
-        self.measures.push(Measure {
-            kind,
-            started_at: at,
-            trigger,
-            lifted: None,
-        });
+    fn start(&mut self, kind: MeasureKind, trigger: Trigger, at: Timestamp, changes: &mut Vec<Change>) {
+        self.measures.push(Measure { kind, started_at: at, trigger, lifted: None });
         changes.push(Change::MeasureStarted { at, kind, trigger });
     }
 
     fn lift_all(&mut self, at: Timestamp, cause: LiftCause, changes: &mut Vec<Change>) {
         for m in self.measures.iter_mut().filter(|m| !m.is_lifted()) {
             m.lifted = Some(crate::measure::Lift { at, cause });
-            changes.push(Change::MeasureLifted {
-                at,
-                kind: m.kind,
-                cause,
-            });
+            changes.push(Change::MeasureLifted { at, kind: m.kind, cause });
         }
     }
 

@@ -28,12 +28,7 @@ pub struct Zone {
 
 impl Zone {
     pub fn get(name: &str) -> Result<Zone, UnknownZone> {
-        TimeZone::get(name)
-            .map(|tz| Zone {
-                name: name.to_owned(),
-                tz,
-            })
-            .map_err(|_| UnknownZone(name.to_owned()))
+        TimeZone::get(name).map(|tz| Zone { name: name.to_owned(), tz }).map_err(|_| UnknownZone(name.to_owned()))
     }
 
     pub fn name(&self) -> &str {

@@ -9,22 +9,14 @@ use reestr_core::{
     person::PersonId,
     policy::{PolicyBook, ServiceMethod},
     region::Directory,
-    summons::{
-        Appointment, Cancellation, Command, Draft, Purpose, Summons, SummonsNumber, ValidReason,
-    },
+    summons::{Appointment, Cancellation, Command, Draft, Purpose, Summons, SummonsNumber, ValidReason},
     zone::Zone,
 };
 
 fn zones() -> Vec<Zone> {
     let mut z = Directory::builtin().zones();
     // A few zones with daylight saving time and transitions at midnight, beyond Russia's.
-    for extra in [
-        "America/Santiago",
-        "America/Havana",
-        "Asia/Beirut",
-        "Pacific/Apia",
-        "Australia/Lord_Howe",
-    ] {
+    for extra in ["America/Santiago", "America/Havana", "Asia/Beirut", "Pacific/Apia", "Australia/Lord_Howe"] {
         z.push(Zone::get(extra).unwrap());
     }
     z
@@ -41,10 +33,7 @@ fn policy_name() -> impl Strategy<Value = &'static str> {
 
 fn early() -> impl Strategy<Value = Option<(ServiceMethod, i64)>> {
     proptest::option::of((
-        prop_oneof![
-            Just(ServiceMethod::InPerson),
-            Just(ServiceMethod::RegisteredMail)
-        ],
+        prop_oneof![Just(ServiceMethod::InPerson), Just(ServiceMethod::RegisteredMail)],
         0i64..20 * 86_400,
     ))
 }
@@ -60,11 +49,7 @@ fn ranges(zone: &Zone, posted: Timestamp, excuses: &[(i64, i64)]) -> Vec<DateRan
         .iter()
         .map(|(off, len)| {
             let from = start.checked_add(jiff::Span::new().days(*off)).unwrap();
-            DateRange::new(
-                from,
-                from.checked_add(jiff::Span::new().days(len - 1)).unwrap(),
-            )
-            .unwrap()
+            DateRange::new(from, from.checked_add(jiff::Span::new().days(len - 1)).unwrap()).unwrap()
         })
         .collect()
 }

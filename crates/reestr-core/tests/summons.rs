@@ -8,8 +8,7 @@ use reestr_core::{
     person::PersonId,
     policy::{Policy, PolicyBook, ServiceMethod},
     summons::{
-        Appointment, Cancellation, Change, Command, Draft, Purpose, Status, Summons, SummonsNumber,
-        ValidReason,
+        Appointment, Cancellation, Change, Command, Draft, Purpose, Status, Summons, SummonsNumber, ValidReason,
     },
     zone::Zone,
 };
@@ -35,15 +34,7 @@ fn posted(policy_name: &str) -> Summons {
     };
     let number = SummonsNumber::new("62".parse().unwrap(), 2025, 1);
     let zone = Zone::get("Europe/Moscow").unwrap();
-    Summons::post(
-        number,
-        draft,
-        policy(policy_name),
-        zone,
-        ts("2025-05-09T11:00:00Z"),
-    )
-    .unwrap()
-    .0
+    Summons::post(number, draft, policy(policy_name), zone, ts("2025-05-09T11:00:00Z")).unwrap().0
 }
 
 fn excuse(covers: &str) -> Command {
@@ -61,27 +52,16 @@ fn the_worked_example_served_then_overdue_with_every_measure() {
     assert!(s.advance(p, ts("2025-05-16T20:59:59Z")).unwrap().is_empty());
     assert_eq!(
         s.advance(p, ts("2025-05-16T21:00:00Z")).unwrap(),
-        [Change::Served {
-            at: ts("2025-05-16T21:00:00Z"),
-            how: ServiceMethod::Deemed
-        }]
+        [Change::Served { at: ts("2025-05-16T21:00:00Z"), how: ServiceMethod::Deemed }]
     );
     assert!(s.advance(p, ts("2025-06-06T20:59:59Z")).unwrap().is_empty());
     let changes = s.advance(p, ts("2025-06-06T21:00:00Z")).unwrap();
-    assert_eq!(
-        changes[0],
-        Change::Overdue {
-            at: ts("2025-06-06T21:00:00Z")
-        }
-    );
+    assert_eq!(changes[0], Change::Overdue { at: ts("2025-06-06T21:00:00Z") });
     assert_eq!(changes.len(), 1 + MeasureKind::ALL.len());
     assert!(changes.iter().all(|c| c.at() == ts("2025-06-06T21:00:00Z")));
     assert_eq!(s.status, Status::Overdue);
     assert_eq!(s.measures_in_force(ts("2025-06-07T00:00:00Z")).count(), 7);
-    assert!(
-        s.advance(p, ts("2026-01-01T00:00:00Z")).unwrap().is_empty(),
-        "nothing happens twice"
-    );
+    assert!(s.advance(p, ts("2026-01-01T00:00:00Z")).unwrap().is_empty(), "nothing happens twice");
 }
 
 #[test]
@@ -89,19 +69,8 @@ fn catching_up_after_downtime_dates_each_step_at_its_legal_instant() {
     let p = policy("seed-2025");
     let mut s = posted("seed-2025");
     let changes = s.advance(p, ts("2025-09-01T00:00:00Z")).unwrap();
-    assert_eq!(
-        changes[0],
-        Change::Served {
-            at: ts("2025-05-16T21:00:00Z"),
-            how: ServiceMethod::Deemed
-        }
-    );
-    assert_eq!(
-        changes[1],
-        Change::Overdue {
-            at: ts("2025-06-06T21:00:00Z")
-        }
-    );
+    assert_eq!(changes[0], Change::Served { at: ts("2025-05-16T21:00:00Z"), how: ServiceMethod::Deemed });
+    assert_eq!(changes[1], Change::Overdue { at: ts("2025-06-06T21:00:00Z") });
     assert_eq!(s.measures[0].started_at, ts("2025-06-06T21:00:00Z"));
 }
 
@@ -113,13 +82,7 @@ fn appearing_lifts_every_measure_at_the_instant_it_is_recorded() {
     let at = ts("2025-06-11T07:30:00Z");
     let changes = s.apply(p, Command::Appear, at).unwrap();
     assert_eq!(changes.len(), 8);
-    assert!(changes[..7].iter().all(|c| matches!(
-        c,
-        Change::MeasureLifted {
-            cause: LiftCause::Appearance,
-            ..
-        }
-    )));
+    assert!(changes[..7].iter().all(|c| matches!(c, Change::MeasureLifted { cause: LiftCause::Appearance, .. })));
     assert_eq!(changes[7], Change::Appeared { at });
     assert_eq!(s.status, Status::Appeared);
     assert_eq!(s.measures_in_force(at).count(), 0);
@@ -132,27 +95,12 @@ fn under_fz53_the_exit_ban_starts_at_service_and_the_rest_when_the_window_ends()
     let p = policy("fz53-2023");
     let mut s = posted("fz53-2023");
     let opened = ts("2025-05-10T06:00:00Z");
-    let changes = s
-        .apply(
-            p,
-            Command::Serve {
-                how: ServiceMethod::AccountOpened,
-            },
-            opened,
-        )
-        .unwrap();
+    let changes = s.apply(p, Command::Serve { how: ServiceMethod::AccountOpened }, opened).unwrap();
     assert_eq!(
         changes,
         [
-            Change::Served {
-                at: opened,
-                how: ServiceMethod::AccountOpened
-            },
-            Change::MeasureStarted {
-                at: opened,
-                kind: MeasureKind::ExitBan,
-                trigger: Trigger::Service
-            },
+            Change::Served { at: opened, how: ServiceMethod::AccountOpened },
+            Change::MeasureStarted { at: opened, kind: MeasureKind::ExitBan, trigger: Trigger::Service },
         ]
     );
     // The window counts 20 days from the appointment on 20 May: it ends at 24:00 on 9 June.
@@ -171,17 +119,9 @@ fn a_valid_reason_lifts_the_measures_and_its_days_extend_the_window() {
     // Ill from 1 to 20 June, recorded on 12 June: the counted days are 18..31 May and 21..26 June.
     let at = ts("2025-06-12T08:00:00Z");
     let changes = s.apply(p, excuse("2025-06-01..2025-06-20"), at).unwrap();
-    assert_eq!(
-        changes
-            .iter()
-            .filter(|c| matches!(c, Change::MeasureLifted { .. }))
-            .count(),
-        7
-    );
+    assert_eq!(changes.iter().filter(|c| matches!(c, Change::MeasureLifted { .. })).count(), 7);
     let new_end = ts("2025-06-26T21:00:00Z");
-    assert!(
-        matches!(changes.last(), Some(Change::Excused { report_window_ends_at: Some(e), .. }) if *e == new_end)
-    );
+    assert!(matches!(changes.last(), Some(Change::Excused { report_window_ends_at: Some(e), .. }) if *e == new_end));
     assert_eq!(s.status, Status::Excused);
     assert_eq!(s.next_due(p).unwrap(), Some(new_end));
     // No appearance by then: overdue again, the measures start again.
@@ -196,20 +136,8 @@ fn a_valid_reason_recorded_after_its_extended_window_excuses_the_whole_delay() {
     let p = policy("seed-2025");
     let mut s = posted("seed-2025");
     s.advance(p, ts("2025-07-01T00:00:00Z")).unwrap();
-    let changes = s
-        .apply(
-            p,
-            excuse("2025-05-20..2025-05-22"),
-            ts("2025-07-01T00:00:00Z"),
-        )
-        .unwrap();
-    assert!(matches!(
-        changes.last(),
-        Some(Change::Excused {
-            report_window_ends_at: None,
-            ..
-        })
-    ));
+    let changes = s.apply(p, excuse("2025-05-20..2025-05-22"), ts("2025-07-01T00:00:00Z")).unwrap();
+    assert!(matches!(changes.last(), Some(Change::Excused { report_window_ends_at: None, .. })));
     assert_eq!(s.next_due(p).unwrap(), None);
     assert!(s.advance(p, ts("2026-01-01T00:00:00Z")).unwrap().is_empty());
     assert_eq!(s.measures_in_force(ts("2026-01-01T00:00:00Z")).count(), 0);
@@ -220,23 +148,9 @@ fn cancellation_by_a_court_lifts_with_that_cause() {
     let p = policy("seed-2025");
     let mut s = posted("seed-2025");
     s.advance(p, ts("2025-06-08T00:00:00Z")).unwrap();
-    let cancellation = Cancellation::CourtDecision {
-        reference: "2а-117/2025".into(),
-    };
-    let changes = s
-        .apply(
-            p,
-            Command::Cancel { cancellation },
-            ts("2025-06-09T00:00:00Z"),
-        )
-        .unwrap();
-    assert!(matches!(
-        changes[0],
-        Change::MeasureLifted {
-            cause: LiftCause::CourtDecision,
-            ..
-        }
-    ));
+    let cancellation = Cancellation::CourtDecision { reference: "2а-117/2025".into() };
+    let changes = s.apply(p, Command::Cancel { cancellation }, ts("2025-06-09T00:00:00Z")).unwrap();
+    assert!(matches!(changes[0], Change::MeasureLifted { cause: LiftCause::CourtDecision, .. }));
     assert_eq!(s.status, Status::Cancelled);
 }
 
@@ -251,83 +165,32 @@ fn illegal_steps_are_errors_and_change_nothing() {
         assert_eq!(&copy, s, "a refused step leaves the summons as it was");
         e.code()
     };
+    assert_eq!(code(&s, excuse("2025-05-10..2025-05-11"), "2025-05-10T00:00:00Z"), "not_served");
     assert_eq!(
-        code(&s, excuse("2025-05-10..2025-05-11"), "2025-05-10T00:00:00Z"),
-        "not_served"
-    );
-    assert_eq!(
-        code(
-            &s,
-            Command::Serve {
-                how: ServiceMethod::AccountOpened
-            },
-            "2025-05-10T00:00:00Z"
-        ),
+        code(&s, Command::Serve { how: ServiceMethod::AccountOpened }, "2025-05-10T00:00:00Z"),
         "service_method_not_allowed"
     );
-    assert_eq!(
-        code(
-            &s,
-            Command::Serve {
-                how: ServiceMethod::Deemed
-            },
-            "2025-05-10T00:00:00Z"
-        ),
-        "deemed_by_hand"
-    );
-    assert_eq!(
-        code(
-            &s,
-            Command::Serve {
-                how: ServiceMethod::InPerson
-            },
-            "2025-05-20T00:00:00Z"
-        ),
-        "already_served"
-    );
-    assert_eq!(
-        code(&s, Command::Appear, "2025-05-01T00:00:00Z"),
-        "instant_in_past"
-    );
-    let blank = Command::Cancel {
-        cancellation: Cancellation::Registrar { reason: " ".into() },
-    };
+    assert_eq!(code(&s, Command::Serve { how: ServiceMethod::Deemed }, "2025-05-10T00:00:00Z"), "deemed_by_hand");
+    assert_eq!(code(&s, Command::Serve { how: ServiceMethod::InPerson }, "2025-05-20T00:00:00Z"), "already_served");
+    assert_eq!(code(&s, Command::Appear, "2025-05-01T00:00:00Z"), "instant_in_past");
+    let blank = Command::Cancel { cancellation: Cancellation::Registrar { reason: " ".into() } };
     assert_eq!(code(&s, blank, "2025-05-10T00:00:00Z"), "empty_field");
 
     let mut appeared = s.clone();
-    appeared
-        .apply(p, Command::Appear, ts("2025-05-12T00:00:00Z"))
-        .unwrap();
-    assert_eq!(
-        code(&appeared, Command::Appear, "2025-05-13T00:00:00Z"),
-        "summons_closed"
-    );
-    let cancel = Command::Cancel {
-        cancellation: Cancellation::Registrar {
-            reason: "error".into(),
-        },
-    };
-    assert_eq!(
-        code(&appeared, cancel, "2025-05-13T00:00:00Z"),
-        "summons_closed"
-    );
+    appeared.apply(p, Command::Appear, ts("2025-05-12T00:00:00Z")).unwrap();
+    assert_eq!(code(&appeared, Command::Appear, "2025-05-13T00:00:00Z"), "summons_closed");
+    let cancel = Command::Cancel { cancellation: Cancellation::Registrar { reason: "error".into() } };
+    assert_eq!(code(&appeared, cancel, "2025-05-13T00:00:00Z"), "summons_closed");
 
     let mut wrong = s.clone();
-    assert_eq!(
-        wrong
-            .advance(policy("fz53-2023"), ts("2025-06-01T00:00:00Z"))
-            .unwrap_err()
-            .code(),
-        "policy_mismatch"
-    );
+    assert_eq!(wrong.advance(policy("fz53-2023"), ts("2025-06-01T00:00:00Z")).unwrap_err().code(), "policy_mismatch");
 }
 
 #[test]
 fn a_person_may_appear_before_the_summons_is_served() {
     let p = policy("seed-2025");
     let mut s = posted("seed-2025");
-    s.apply(p, Command::Appear, ts("2025-05-10T06:00:00Z"))
-        .unwrap();
+    s.apply(p, Command::Appear, ts("2025-05-10T06:00:00Z")).unwrap();
     assert_eq!(s.status, Status::Appeared);
     assert!(s.advance(p, ts("2026-01-01T00:00:00Z")).unwrap().is_empty());
 }

@@ -52,30 +52,20 @@ impl SqliteStore {
         {
             let tx = writer.transaction().map_err(backend)?;
             {
-                let mut insert = tx
-                    .prepare("INSERT OR IGNORE INTO rollout (region, state) VALUES (?1, ?2)")
-                    .map_err(backend)?;
+                let mut insert =
+                    tx.prepare("INSERT OR IGNORE INTO rollout (region, state) VALUES (?1, ?2)").map_err(backend)?;
                 for r in Directory::builtin().regions() {
-                    insert
-                        .execute((r.code.get(), r.initial_rollout().as_str()))
-                        .map_err(backend)?;
+                    insert.execute((r.code.get(), r.initial_rollout().as_str())).map_err(backend)?;
                 }
             }
             tx.commit().map_err(backend)?;
         }
-        Ok(SqliteStore {
-            path,
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
-        })
+        Ok(SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
     }
 
     /// Opens the database named by a URL: `sqlite://FILE`, `sqlite:FILE` or a plain path.
     pub fn open_url(url: &str) -> Result<SqliteStore> {
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         SqliteStore::open(path)
     }
 
@@ -85,11 +75,7 @@ impl SqliteStore {
 
     /// The migration versions this build applies, for the pairing test with other backends.
     pub fn migration_versions() -> Vec<i64> {
-        embedded::migrations::runner()
-            .get_migrations()
-            .iter()
-            .map(|m| i64::from(m.version()))
-            .collect()
+        embedded::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).collect()
     }
 }
 
@@ -103,8 +89,7 @@ fn connect(path: &Path, write: bool) -> Result<Connection> {
         .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
     if write {
-        conn.execute_batch("PRAGMA journal_mode = WAL")
-            .map_err(backend)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL").map_err(backend)?;
     }
     conn.execute_batch(
         "PRAGMA synchronous = NORMAL;
@@ -119,10 +104,7 @@ fn connect(path: &Path, write: bool) -> Result<Connection> {
 
 impl Store for SqliteStore {
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()> {
-        let conn = self
-            .writer
-            .lock()
-            .map_err(|_| StoreError::Backend("writer poisoned".into()))?;
+        let conn = self.writer.lock().map_err(|_| StoreError::Backend("writer poisoned".into()))?;
         conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
         let result = f(&mut SqliteTx::new(&conn));
         match result {
@@ -138,11 +120,7 @@ impl Store for SqliteStore {
     }
 
     fn read(&self, f: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()> {
-        let pooled = self
-            .readers
-            .lock()
-            .map_err(|_| StoreError::Backend("pool poisoned".into()))?
-            .pop();
+        let pooled = self.readers.lock().map_err(|_| StoreError::Backend("pool poisoned".into()))?.pop();
         let conn = match pooled {
             Some(c) => c,
             None => connect(&self.path, false)?,

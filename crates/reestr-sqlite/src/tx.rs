@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use reestr_core::{
     event::{Actor, Event},
-    ids::{Inn, Passport, Snils},
-    person::{Field, FieldChange, Person, PersonId, Record},
+    person::{Field, FieldChange, Person, PersonId},
     region::{RegionCode, Rollout},
     summons::{Change, Status, Summons, SummonsNumber},
 };
 use reestr_store::{
-    HistoryEntry, Inserted, NewEvent, ReadTx, Result, StoreError, StoredSummons, WriteTx,
+    HistoryEntry, Inserted, Lookup, NewEvent, PersonRow, ReadTx, Result, StoreError, StoredSummons, WriteTx,
     time::{from_micros, to_micros},
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -52,23 +51,12 @@ impl<'c> SqliteTx<'c> {
             .map(PersonId))
     }
 
-    fn summonses_where(
-        &mut self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<StoredSummons>> {
+    fn summonses_where(&mut self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredSummons>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(backend)?;
+        let rows = stmt.query_map(params, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
         rows.map(|row| {
             let (id, state) = row.map_err(backend)?;
-            Ok(StoredSummons {
-                id,
-                summons: serde_json::from_str(&state)?,
-            })
+            Ok(StoredSummons { id, summons: serde_json::from_str(&state)? })
         })
         .collect()
     }
@@ -80,44 +68,12 @@ impl<'c> SqliteTx<'c> {
     }
 }
 
-// ---- keys: identifiers as integers (fixed width, so leading zeros cannot collide) ----
-
-fn snils_key(s: Snils) -> i64 {
-    s.as_u64() as i64
-}
-
-fn passport_key(p: &Passport) -> i64 {
-    p.key().parse().unwrap_or_default()
-}
-
-fn inn_key(i: &Inn) -> i64 {
-    i.as_str().parse().unwrap_or_default()
-}
-
-struct Keys {
-    snils: i64,
-    passport: i64,
-    inn: Option<i64>,
-}
-
-fn keys(r: &Record) -> Result<Keys> {
-    let missing = || StoreError::Corrupt("a record lacks a required identifier".into());
-    Ok(Keys {
-        snils: snils_key(r.snils().ok_or_else(missing)?),
-        passport: passport_key(&r.passport().ok_or_else(missing)?),
-        inn: r.inn().map(inn_key),
-    })
-}
-
-fn searchable(r: &Record) -> Result<(String, String, String, i64, String)> {
-    let missing = || StoreError::Corrupt("a record lacks a required field".into());
-    Ok((
-        r.text(Field::Surname).ok_or_else(missing)?,
-        r.text(Field::GivenName).ok_or_else(missing)?,
-        r.text(Field::BirthDate).ok_or_else(missing)?,
-        i64::from(r.region().ok_or_else(missing)?.get()),
-        r.commissariat().ok_or_else(missing)?.to_string(),
-    ))
+fn column(key: Lookup) -> &'static str {
+    match key {
+        Lookup::Snils(_) => "snils",
+        Lookup::Passport(_) => "passport",
+        Lookup::Inn(_) => "inn",
+    }
 }
 
 fn person_row(r: &Row<'_>) -> rusqlite::Result<(i64, String)> {
@@ -125,10 +81,7 @@ fn person_row(r: &Row<'_>) -> rusqlite::Result<(i64, String)> {
 }
 
 fn decode_person((id, record): (i64, String)) -> Result<Person> {
-    Ok(Person {
-        id: PersonId(id),
-        record: serde_json::from_str(&record)?,
-    })
+    Ok(Person { id: PersonId(id), record: serde_json::from_str(&record)? })
 }
 
 fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<Event>> {
@@ -140,11 +93,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<Event>> {
             seq: r.get::<_, i64>(0).map_err(backend)? as u64,
             recorded_at: from_micros(r.get(1).map_err(backend)?),
             effective_at: from_micros(r.get(2).map_err(backend)?),
-            kind: kind
-                .parse()
-                .map_err(|e: reestr_core::event::UnknownEventKind| {
-                    StoreError::Corrupt(e.to_string())
-                })?,
+            kind: kind.parse().map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
             actor: Actor::from_stored(r.get(4).map_err(backend)?),
             person: r.get::<_, Option<i64>>(5).map_err(backend)?.map(PersonId),
             summons: summons.map(|s| s.parse()).transpose()?,
@@ -154,24 +103,15 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<Event>> {
     Ok(decode())
 }
 
-const EVENT_COLUMNS: &str =
-    "seq, recorded_at, effective_at, kind, actor, person_id, summons, payload";
+const EVENT_COLUMNS: &str = "seq, recorded_at, effective_at, kind, actor, person_id, summons, payload";
 
 impl ReadTx for SqliteTx<'_> {
     fn person(&mut self, id: PersonId) -> Result<Option<Person>> {
         self.person_where("id", id.0)
     }
 
-    fn person_by_snils(&mut self, snils: Snils) -> Result<Option<Person>> {
-        self.person_where("snils", snils_key(snils))
-    }
-
-    fn person_by_passport(&mut self, passport: &Passport) -> Result<Option<Person>> {
-        self.person_where("passport", passport_key(passport))
-    }
-
-    fn person_by_inn(&mut self, inn: &Inn) -> Result<Option<Person>> {
-        self.person_where("inn", inn_key(inn))
+    fn person_by(&mut self, key: Lookup) -> Result<Option<Person>> {
+        self.person_where(column(key), key.key())
     }
 
     fn count_persons(&mut self) -> Result<u64> {
@@ -182,10 +122,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn for_each_person(&mut self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, record FROM persons ORDER BY id")
-            .map_err(backend)?;
+        let mut stmt = self.conn.prepare("SELECT id, record FROM persons ORDER BY id").map_err(backend)?;
         let mut rows = stmt.query([]).map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
             f(decode_person(person_row(row).map_err(backend)?)?)?;
@@ -216,9 +153,10 @@ impl ReadTx for SqliteTx<'_> {
         rows.map(|row| {
             let (field, value, source, as_of, replaced_at, seq) = row.map_err(backend)?;
             let corrupt = |what: &str| StoreError::Corrupt(format!("person_history: bad {what}"));
+            let field = Field::from_name(&field).ok_or_else(|| corrupt("field"))?;
             Ok(HistoryEntry {
-                field: Field::from_name(&field).ok_or_else(|| corrupt("field"))?,
-                value,
+                field,
+                value: field.parse(&value).map_err(|p| corrupt(p.code))?,
                 provenance: reestr_core::person::Provenance {
                     source,
                     as_of: as_of.parse().map_err(|_| corrupt("as_of"))?,
@@ -231,19 +169,11 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn summons(&mut self, number: &SummonsNumber) -> Result<Option<StoredSummons>> {
-        Ok(self
-            .summonses_where(
-                "SELECT id, state FROM summonses WHERE number = ?1",
-                [number.as_str()],
-            )?
-            .pop())
+        Ok(self.summonses_where("SELECT id, state FROM summonses WHERE number = ?1", [number.as_str()])?.pop())
     }
 
     fn summonses_of(&mut self, person: PersonId) -> Result<Vec<StoredSummons>> {
-        self.summonses_where(
-            "SELECT id, state FROM summonses WHERE person_id = ?1 ORDER BY id",
-            [person.0],
-        )
+        self.summonses_where("SELECT id, state FROM summonses WHERE person_id = ?1 ORDER BY id", [person.0])
     }
 
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<StoredSummons>> {
@@ -255,21 +185,14 @@ impl ReadTx for SqliteTx<'_> {
 
     fn next_due(&mut self) -> Result<Option<Timestamp>> {
         self.conn
-            .query_row("SELECT min(next_due_at) FROM summonses", [], |r| {
-                r.get::<_, Option<i64>>(0)
-            })
+            .query_row("SELECT min(next_due_at) FROM summonses", [], |r| r.get::<_, Option<i64>>(0))
             .map(|t| t.map(from_micros))
             .map_err(backend)
     }
 
     fn status_counts(&mut self) -> Result<BTreeMap<Status, u64>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT status, count(*) FROM summonses GROUP BY status")
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(backend)?;
+        let mut stmt = self.conn.prepare("SELECT status, count(*) FROM summonses GROUP BY status").map_err(backend)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(backend)?;
         rows.map(|row| {
             let (status, n) = row.map_err(backend)?;
             Ok((status.parse()?, n as u64))
@@ -279,23 +202,14 @@ impl ReadTx for SqliteTx<'_> {
 
     fn measures_in_force(&mut self) -> Result<u64> {
         self.conn
-            .query_row(
-                "SELECT count(*) FROM measures WHERE lifted_at IS NULL",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
+            .query_row("SELECT count(*) FROM measures WHERE lifted_at IS NULL", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(backend)
     }
 
     fn rollout(&mut self) -> Result<BTreeMap<RegionCode, Rollout>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT region, state FROM rollout")
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-            .map_err(backend)?;
+        let mut stmt = self.conn.prepare_cached("SELECT region, state FROM rollout").map_err(backend)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
         rows.map(|row| {
             let (region, state) = row.map_err(backend)?;
             Ok((region.to_string().parse()?, state.parse()?))
@@ -304,8 +218,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>> {
-        let sql =
-            format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
         self.events_where(&sql, params![after as i64, limit as i64])
     }
 
@@ -316,19 +229,14 @@ impl ReadTx for SqliteTx<'_> {
 
     fn last_seq(&mut self) -> Result<u64> {
         self.conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(backend)
     }
 }
 
 impl WriteTx for SqliteTx<'_> {
-    fn insert_person(&mut self, record: &Record) -> Result<Inserted> {
-        let k = keys(record)?;
-        let (surname, given, birth, region, commissariat) = searchable(record)?;
-        let json = serde_json::to_string(record)?;
+    fn insert_person(&mut self, p: &PersonRow) -> Result<Inserted> {
         let inserted = self
             .conn
             .prepare_cached(
@@ -336,40 +244,52 @@ impl WriteTx for SqliteTx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
             )
             .map_err(backend)?
-            .execute(params![k.snils, k.passport, k.inn, surname, given, birth, region, commissariat, json])
+            .execute(params![
+                p.snils,
+                p.passport,
+                p.inn,
+                p.surname,
+                p.given_name,
+                p.birth_date,
+                p.region,
+                p.commissariat,
+                p.record
+            ])
             .map_err(backend)?;
         if inserted == 1 {
             return Ok(Inserted::Person(PersonId(self.conn.last_insert_rowid())));
         }
         Ok(Inserted::Conflict {
-            snils: self.id_where("snils", Some(k.snils))?,
-            passport: self.id_where("passport", Some(k.passport))?,
-            inn: self.id_where("inn", k.inn)?,
+            snils: self.id_where("snils", Some(p.snils))?,
+            passport: self.id_where("passport", Some(p.passport))?,
+            inn: self.id_where("inn", p.inn)?,
         })
     }
 
-    fn update_person(&mut self, person: &Person) -> Result<()> {
-        let k = keys(&person.record)?;
-        let (surname, given, birth, region, commissariat) = searchable(&person.record)?;
-        let json = serde_json::to_string(&person.record)?;
+    fn update_person(&mut self, id: PersonId, p: &PersonRow) -> Result<()> {
         self.conn
             .prepare_cached(
                 "UPDATE persons SET snils = ?2, passport = ?3, inn = ?4, surname = ?5, given_name = ?6,
                  birth_date = ?7, region = ?8, commissariat = ?9, record = ?10 WHERE id = ?1",
             )
             .map_err(backend)?
-            .execute(params![person.id.0, k.snils, k.passport, k.inn, surname, given, birth, region, commissariat, json])
+            .execute(params![
+                id.0,
+                p.snils,
+                p.passport,
+                p.inn,
+                p.surname,
+                p.given_name,
+                p.birth_date,
+                p.region,
+                p.commissariat,
+                p.record
+            ])
             .map_err(backend)?;
         Ok(())
     }
 
-    fn insert_history(
-        &mut self,
-        person: PersonId,
-        change: &FieldChange,
-        at: Timestamp,
-        event_seq: u64,
-    ) -> Result<()> {
+    fn insert_history(&mut self, person: PersonId, change: &FieldChange, at: Timestamp, event_seq: u64) -> Result<()> {
         let Some(old) = &change.old else {
             return Ok(());
         };
@@ -425,24 +345,11 @@ impl WriteTx for SqliteTx<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    fn update_summons(
-        &mut self,
-        id: i64,
-        s: &Summons,
-        next_due: Option<Timestamp>,
-        changes: &[Change],
-    ) -> Result<()> {
+    fn update_summons(&mut self, id: i64, s: &Summons, next_due: Option<Timestamp>, changes: &[Change]) -> Result<()> {
         self.conn
-            .prepare_cached(
-                "UPDATE summonses SET status = ?2, next_due_at = ?3, state = ?4 WHERE id = ?1",
-            )
+            .prepare_cached("UPDATE summonses SET status = ?2, next_due_at = ?3, state = ?4 WHERE id = ?1")
             .map_err(backend)?
-            .execute(params![
-                id,
-                s.status.as_str(),
-                next_due.map(to_micros),
-                serde_json::to_string(s)?
-            ])
+            .execute(params![id, s.status.as_str(), next_due.map(to_micros), serde_json::to_string(s)?])
             .map_err(backend)?;
         for change in changes {
             match change {

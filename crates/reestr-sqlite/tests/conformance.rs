@@ -16,11 +16,7 @@ impl Harness for Sqlite {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("reestr.db");
         let store = Arc::new(SqliteStore::open(&path).expect("open"));
-        Sqlite {
-            _dir: dir,
-            path,
-            store,
-        }
+        Sqlite { _dir: dir, path, store }
     }
 
     fn store(&self) -> Arc<dyn Store> {

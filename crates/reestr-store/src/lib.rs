@@ -7,9 +7,11 @@
 pub mod conformance;
 mod error;
 mod register;
+mod row;
 mod store;
 pub mod time;
 
 pub use error::{Result, StoreError};
 pub use register::{ClockReport, ImportRow, Register, RowOutcome, Stats};
+pub use row::{Lookup, PersonRow};
 pub use store::{HistoryEntry, Inserted, NewEvent, ReadTx, Store, StoredSummons, WriteTx};

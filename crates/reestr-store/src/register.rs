@@ -13,19 +13,29 @@ use reestr_core::{
     summons::{Change, Command, Draft, Status, Summons, SummonsNumber},
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::{
-    Result, StoreError,
+    Lookup, PersonRow, Result, StoreError,
     store::{HistoryEntry, Inserted, NewEvent, Store, StoredSummons, WriteTx},
     time::truncate,
 };
 
-/// One row of an import: where it came from and the record it holds.
+/// One row of an import, ready to store: where it came from, the record's stored form and the
+/// payload of its creation event. Making it is the costly part of an import, so a reading thread
+/// can make rows while another writes.
 #[derive(Debug, Clone)]
 pub struct ImportRow {
     pub line: u64,
-    pub record: Record,
+    row: PersonRow,
+    created: String,
+}
+
+impl ImportRow {
+    pub fn new(line: u64, record: &Record) -> Result<ImportRow> {
+        let row = PersonRow::new(record)?;
+        let created = row.event_payload(record, None)?;
+        Ok(ImportRow { line, row, created })
+    }
 }
 
 /// What became of an import row.
@@ -66,11 +76,7 @@ pub struct Register {
 
 impl Register {
     pub fn new(store: Arc<dyn Store>) -> Register {
-        Register {
-            store,
-            dir: Directory::builtin(),
-            policies: PolicyBook::builtin(),
-        }
+        Register { store, dir: Directory::builtin(), policies: PolicyBook::builtin() }
     }
 
     pub fn directory(&self) -> &'static Directory {
@@ -104,70 +110,83 @@ impl Register {
     /// Imports rows in one transaction: new SNILS are created, known ones updated with the values
     /// that differ, and rows whose passport or INN belongs to someone else are rejected. A row
     /// that changes nothing adds no event.
-    pub fn import(
-        &self,
-        rows: &[ImportRow],
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<Vec<RowOutcome>> {
-        let now = truncate(now);
-        self.write(|tx| {
-            rows.iter()
-                .map(|row| self.import_row(tx, &row.record, actor, now))
-                .collect()
-        })
+    pub fn import(&self, rows: Vec<ImportRow>, actor: &Actor, now: Timestamp) -> Result<Vec<RowOutcome>> {
+        let mut outcomes = Vec::new();
+        let chunks = std::iter::once(Ok::<_, StoreError>(((), rows)));
+        self.import_chunks(chunks, usize::MAX, actor, now, |done| {
+            outcomes = done.into_iter().flat_map(|(_, o)| o).collect();
+            Ok(())
+        })?;
+        Ok(outcomes)
     }
 
-    fn import_row(
+    /// Imports a stream of chunks of rows, `rows_per_transaction` rows (rounded up to whole
+    /// chunks) in each transaction. After each commit, `committed` receives every chunk's tag with
+    /// the outcomes of its rows, so what it reports is durable. A chunk that is an error stops the
+    /// import: its transaction rolls back, the ones committed before stay.
+    pub fn import_chunks<T, E>(
         &self,
-        tx: &mut dyn WriteTx,
-        record: &Record,
+        chunks: impl IntoIterator<Item = Result<(T, Vec<ImportRow>), E>>,
+        rows_per_transaction: usize,
         actor: &Actor,
         now: Timestamp,
-    ) -> Result<RowOutcome> {
-        let (id, passport, inn) = match tx.insert_person(record)? {
+        mut committed: impl FnMut(Vec<(T, Vec<RowOutcome>)>) -> Result<()>,
+    ) -> Result<(), E>
+    where
+        E: From<StoreError>,
+    {
+        let now = truncate(now);
+        let mut chunks = chunks.into_iter().peekable();
+        while chunks.peek().is_some() {
+            let mut done = Vec::new();
+            let mut failure = None;
+            let result = self.store.write(&mut |tx| {
+                let mut rows = 0;
+                while rows < rows_per_transaction {
+                    match chunks.next() {
+                        None => break,
+                        Some(Err(e)) => {
+                            failure = Some(e);
+                            return Err(StoreError::Backend("the import stopped".into()));
+                        }
+                        Some(Ok((tag, chunk))) => {
+                            rows += chunk.len().max(1);
+                            let outcomes =
+                                chunk.iter().map(|row| self.import_row(tx, row, actor, now)).collect::<Result<_>>()?;
+                            done.push((tag, outcomes));
+                        }
+                    }
+                }
+                Ok(())
+            });
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            result?;
+            committed(done)?;
+        }
+        Ok(())
+    }
+
+    fn import_row(&self, tx: &mut dyn WriteTx, row: &ImportRow, actor: &Actor, now: Timestamp) -> Result<RowOutcome> {
+        let (id, passport, inn) = match tx.insert_person(&row.row)? {
             Inserted::Person(id) => {
-                let payload = person_payload(record, record.entries().map(|(f, _)| f))?;
-                tx.append(
-                    &event(
-                        EventKind::PersonCreated,
-                        actor,
-                        now,
-                        Some(id),
-                        None,
-                        payload,
-                    ),
-                    now,
-                )?;
+                let e = event(EventKind::PersonCreated, actor, now, Some(id), None, &row.created);
+                tx.append(&e, now)?;
                 return Ok(RowOutcome::Created(id));
             }
-            Inserted::Conflict {
-                snils: Some(id),
-                passport,
-                inn,
-            } => (id, passport, inn),
-            Inserted::Conflict {
-                snils: None,
-                passport,
-                inn,
-            } => {
-                return Ok(RowOutcome::Rejected(taken(
-                    passport.is_some(),
-                    inn.is_some(),
-                )));
+            Inserted::Conflict { snils: Some(id), passport, inn } => (id, passport, inn),
+            Inserted::Conflict { snils: None, passport, inn } => {
+                return Ok(RowOutcome::Rejected(taken(passport.is_some(), inn.is_some())));
             }
         };
-        let problems = taken(
-            passport.is_some_and(|p| p != id),
-            inn.is_some_and(|p| p != id),
-        );
+        let problems = taken(passport.is_some_and(|p| p != id), inn.is_some_and(|p| p != id));
         if !problems.is_empty() {
             return Ok(RowOutcome::Rejected(problems));
         }
-        let mut person = tx
-            .person(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("person {id} vanished")))?;
-        let changes = person.record.merge(record);
+        let mut person = tx.person(id)?.ok_or_else(|| StoreError::Corrupt(format!("person {id} vanished")))?;
+        let given: Record = serde_json::from_str(&row.row.record)?;
+        let changes = person.record.merge(&given);
         if changes.is_empty() {
             return Ok(RowOutcome::Unchanged(id));
         }
@@ -187,19 +206,11 @@ impl Register {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        tx.update_person(person)?;
-        let payload = person_payload(&person.record, changes.iter().map(|c| c.field))?;
-        let seq = tx.append(
-            &event(
-                EventKind::PersonUpdated,
-                actor,
-                now,
-                Some(person.id),
-                None,
-                payload,
-            ),
-            now,
-        )?;
+        let row = PersonRow::new(&person.record)?;
+        tx.update_person(person.id, &row)?;
+        let fields: Vec<Field> = changes.iter().map(|c| c.field).collect();
+        let payload = row.event_payload(&person.record, Some(&fields))?;
+        let seq = tx.append(&event(EventKind::PersonUpdated, actor, now, Some(person.id), None, &payload), now)?;
         for change in changes.iter().filter(|c| c.old.is_some()) {
             tx.insert_history(person.id, change, now, seq)?;
         }
@@ -220,25 +231,13 @@ impl Register {
         let provenance = Arc::new(provenance);
         self.write(|tx| {
             let mut person = tx.person(id)?.ok_or_else(|| not_found("person", id))?;
-            let change = person
-                .record
-                .set(field, raw, &provenance, self.dir)
-                .map_err(StoreError::Invalid)?;
+            let change = person.record.set(field, raw, &provenance, self.dir).map_err(StoreError::Invalid)?;
             if let Some(c) = &change {
                 // A changed SNILS, passport or INN must still be unique.
-                if let Some(Inserted::Conflict {
-                    snils,
-                    passport,
-                    inn,
-                }) = key_owner_conflict(tx, &person)?
-                {
+                if let Some(Inserted::Conflict { snils, passport, inn }) = key_owner_conflict(tx, &person)? {
                     let mut problems = taken(passport.is_some(), inn.is_some());
                     if snils.is_some() {
-                        problems.push(Problem {
-                            field: Field::Snils,
-                            code: "snils_taken",
-                            message: TAKEN.into(),
-                        });
+                        problems.push(Problem { field: Field::Snils, code: "snils_taken", message: TAKEN.into() });
                     }
                     return Err(StoreError::Invalid(problems));
                 }
@@ -249,16 +248,12 @@ impl Register {
     }
 
     pub fn person(&self, id: PersonId) -> Result<Person> {
-        self.read(|tx| tx.person(id))?
-            .ok_or_else(|| not_found("person", id))
+        self.read(|tx| tx.person(id))?.ok_or_else(|| not_found("person", id))
     }
 
     pub fn person_by_snils(&self, snils: Snils) -> Result<Person> {
-        self.read(|tx| tx.person_by_snils(snils))?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "person with SNILS",
-                key: snils.masked(),
-            })
+        self.read(|tx| tx.person_by(Lookup::snils(snils)))?
+            .ok_or_else(|| StoreError::NotFound { what: "person with SNILS", key: snils.masked() })
     }
 
     pub fn history(&self, id: PersonId) -> Result<Vec<HistoryEntry>> {
@@ -277,13 +272,9 @@ impl Register {
     pub fn issue(&self, draft: Draft, actor: &Actor, now: Timestamp) -> Result<Summons> {
         let now = truncate(now);
         let commissariat = self.dir.commissariat(&draft.commissariat)?.clone();
-        let policy = self
-            .policies
-            .in_force_on(local_date(now, commissariat.zone.tz()))?;
+        let policy = self.policies.in_force_on(local_date(now, commissariat.zone.tz()))?;
         self.write(|tx| {
-            let person = tx
-                .person(draft.person)?
-                .ok_or_else(|| not_found("person", draft.person))?;
+            let person = tx.person(draft.person)?.ok_or_else(|| not_found("person", draft.person))?;
             if person.record.region() != Some(commissariat.region) {
                 return Err(StoreError::Invalid(vec![Problem {
                     field: Field::Commissariat,
@@ -292,36 +283,16 @@ impl Register {
                 }]));
             }
             let rollout = tx.rollout()?;
-            if !rollout
-                .get(&commissariat.region)
-                .is_some_and(|r| r.operates())
-            {
+            if !rollout.get(&commissariat.region).is_some_and(|r| r.operates()) {
                 return Err(StoreError::RegionOff(commissariat.region));
             }
             let year = commissariat.zone.tz().to_datetime(now).year();
-            let number = SummonsNumber::new(
-                commissariat.region,
-                year,
-                tx.next_summons_seq(commissariat.region, year)?,
-            );
-            let (summons, posted) = Summons::post(
-                number,
-                draft.clone(),
-                policy,
-                commissariat.zone.clone(),
-                now,
-            )?;
+            let number = SummonsNumber::new(commissariat.region, year, tx.next_summons_seq(commissariat.region, year)?);
+            let (summons, posted) = Summons::post(number, draft.clone(), policy, commissariat.zone.clone(), now)?;
             tx.insert_summons(&summons, summons.next_due(policy)?)?;
             let payload = serde_json::to_string(&json!({ "change": posted, "summons": summons }))?;
             tx.append(
-                &event(
-                    EventKind::SummonsPosted,
-                    actor,
-                    now,
-                    Some(summons.person),
-                    Some(&summons.number),
-                    payload,
-                ),
+                &event(EventKind::SummonsPosted, actor, now, Some(summons.person), Some(&summons.number), &payload),
                 now,
             )?;
             Ok(summons)
@@ -329,18 +300,10 @@ impl Register {
     }
 
     /// Records a step (service, appearance, valid reason, cancellation) at `now`.
-    pub fn act(
-        &self,
-        number: &SummonsNumber,
-        command: Command,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<Summons> {
+    pub fn act(&self, number: &SummonsNumber, command: Command, actor: &Actor, now: Timestamp) -> Result<Summons> {
         let now = truncate(now);
         self.write(|tx| {
-            let StoredSummons { id, mut summons } = tx
-                .summons(number)?
-                .ok_or_else(|| not_found("summons", number))?;
+            let StoredSummons { id, mut summons } = tx.summons(number)?.ok_or_else(|| not_found("summons", number))?;
             let policy = self.policies.get(&summons.policy)?;
             let changes = summons.apply(policy, command.clone(), now)?;
             self.save_summons(tx, id, &summons, &changes, actor, now)?;
@@ -361,31 +324,19 @@ impl Register {
         tx.update_summons(id, summons, summons.next_due(policy)?, changes)?;
         for change in changes {
             let payload = serde_json::to_string(change)?;
-            let e = event(
-                change.event_kind(),
-                actor,
-                change.at(),
-                Some(summons.person),
-                Some(&summons.number),
-                payload,
-            );
+            let e =
+                event(change.event_kind(), actor, change.at(), Some(summons.person), Some(&summons.number), &payload);
             tx.append(&e, now)?;
         }
         Ok(())
     }
 
     pub fn summons(&self, number: &SummonsNumber) -> Result<Summons> {
-        self.read(|tx| tx.summons(number))?
-            .map(|s| s.summons)
-            .ok_or_else(|| not_found("summons", number))
+        self.read(|tx| tx.summons(number))?.map(|s| s.summons).ok_or_else(|| not_found("summons", number))
     }
 
     pub fn summonses_of(&self, person: PersonId) -> Result<Vec<Summons>> {
-        Ok(self
-            .read(|tx| tx.summonses_of(person))?
-            .into_iter()
-            .map(|s| s.summons)
-            .collect())
+        Ok(self.read(|tx| tx.summonses_of(person))?.into_iter().map(|s| s.summons).collect())
     }
 
     // ---- the legal clock ----
@@ -400,10 +351,7 @@ impl Register {
         loop {
             let (done, more) = self.write(|tx| {
                 let due = tx.due(now, batch)?;
-                let mut r = ClockReport {
-                    batches: 1,
-                    ..ClockReport::default()
-                };
+                let mut r = ClockReport { batches: 1, ..ClockReport::default() };
                 for StoredSummons { id, mut summons } in due.iter().cloned() {
                     let policy = self.policies.get(&summons.policy)?;
                     let changes = summons.advance(policy, now)?;
@@ -442,13 +390,7 @@ impl Register {
     }
 
     /// Switches a region's rollout state; returns whether it changed.
-    pub fn set_rollout(
-        &self,
-        region: RegionCode,
-        state: Rollout,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<bool> {
+    pub fn set_rollout(&self, region: RegionCode, state: Rollout, actor: &Actor, now: Timestamp) -> Result<bool> {
         let now = truncate(now);
         self.dir.region(region)?;
         self.write(|tx| {
@@ -457,12 +399,8 @@ impl Register {
                 return Ok(false);
             }
             tx.set_rollout(region, state, now)?;
-            let payload =
-                serde_json::to_string(&json!({ "region": region, "from": before, "to": state }))?;
-            tx.append(
-                &event(EventKind::RolloutChanged, actor, now, None, None, payload),
-                now,
-            )?;
+            let payload = serde_json::to_string(&json!({ "region": region, "from": before, "to": state }))?;
+            tx.append(&event(EventKind::RolloutChanged, actor, now, None, None, &payload), now)?;
             Ok(true)
         })
     }
@@ -494,18 +432,10 @@ const TAKEN: &str = "belongs to another person in the register";
 fn taken(passport: bool, inn: bool) -> Vec<Problem> {
     let mut problems = Vec::new();
     if passport {
-        problems.push(Problem {
-            field: Field::PassportNumber,
-            code: "passport_taken",
-            message: TAKEN.into(),
-        });
+        problems.push(Problem { field: Field::PassportNumber, code: "passport_taken", message: TAKEN.into() });
     }
     if inn {
-        problems.push(Problem {
-            field: Field::Inn,
-            code: "inn_taken",
-            message: TAKEN.into(),
-        });
+        problems.push(Problem { field: Field::Inn, code: "inn_taken", message: TAKEN.into() });
     }
     problems
 }
@@ -515,31 +445,22 @@ fn key_owner_conflict(tx: &mut dyn WriteTx, person: &Person) -> Result<Option<In
     let r = &person.record;
     let other = |p: Option<Person>| p.map(|p| p.id).filter(|id| *id != person.id);
     let snils = match r.snils() {
-        Some(s) => other(tx.person_by_snils(s)?),
+        Some(s) => other(tx.person_by(Lookup::snils(s))?),
         None => None,
     };
     let passport = match r.passport() {
-        Some(p) => other(tx.person_by_passport(&p)?),
+        Some(p) => other(tx.person_by(Lookup::passport(&p))?),
         None => None,
     };
     let inn = match r.inn() {
-        Some(i) => other(tx.person_by_inn(i)?),
+        Some(i) => other(tx.person_by(Lookup::inn(i))?),
         None => None,
     };
-    Ok(
-        (snils.is_some() || passport.is_some() || inn.is_some()).then_some(Inserted::Conflict {
-            snils,
-            passport,
-            inn,
-        }),
-    )
+    Ok((snils.is_some() || passport.is_some() || inn.is_some()).then_some(Inserted::Conflict { snils, passport, inn }))
 }
 
 fn not_found(what: &'static str, key: impl std::fmt::Display) -> StoreError {
-    StoreError::NotFound {
-        what,
-        key: key.to_string(),
-    }
+    StoreError::NotFound { what, key: key.to_string() }
 }
 
 fn event<'a>(
@@ -548,33 +469,7 @@ fn event<'a>(
     effective_at: Timestamp,
     person: Option<PersonId>,
     summons: Option<&'a SummonsNumber>,
-    payload: String,
+    payload: &'a str,
 ) -> NewEvent<'a> {
-    NewEvent {
-        kind,
-        actor,
-        effective_at,
-        person,
-        summons,
-        payload,
-    }
-}
-
-/// A person event names the fields it set and their sources, and commits to the whole record by
-/// its digest; the values themselves stay in the record (personal data never enters the log).
-fn person_payload(record: &Record, fields: impl Iterator<Item = Field>) -> Result<String> {
-    let stored = serde_json::to_vec(record)?;
-    let digest = hex::encode(Sha256::digest(&stored));
-    let mut sources: Vec<&Provenance> = Vec::new();
-    let fields: Vec<Field> = fields.collect();
-    for f in &fields {
-        if let Some(e) = record.entry(*f)
-            && !sources.contains(&&*e.provenance)
-        {
-            sources.push(&e.provenance);
-        }
-    }
-    Ok(serde_json::to_string(
-        &json!({ "fields": fields, "sources": sources, "record_sha256": digest }),
-    )?)
+    NewEvent { kind, actor, effective_at, person, summons, payload }
 }

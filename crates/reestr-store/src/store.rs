@@ -5,19 +5,17 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use reestr_core::{
     event::{Actor, Event, EventKind},
-    ids::{Inn, Passport, Snils},
-    person::{Field, FieldChange, Person, PersonId, Provenance, Record},
+    person::{Field, FieldChange, Person, PersonId, Provenance, Value},
     region::{RegionCode, Rollout},
     summons::{Change, Status, Summons, SummonsNumber},
 };
 
-use crate::Result;
+use crate::{Lookup, PersonRow, Result};
 
 /// A storage backend.
 ///
-/// `write` runs its closure in one transaction, serialised with every other writer, and commits
-/// only if the closure returns `Ok`; on error nothing of it remains. A backend may run the
-/// closure again if the database was busy, so closures must not have effects outside `tx`.
+/// `write` runs its closure once, in one transaction serialised with every other writer, and
+/// commits only if the closure returns `Ok`; on error nothing of it remains.
 pub trait Store: Send + Sync + std::fmt::Debug {
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<()>;
 
@@ -36,11 +34,7 @@ pub struct StoredSummons {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
     Person(PersonId),
-    Conflict {
-        snils: Option<PersonId>,
-        passport: Option<PersonId>,
-        inn: Option<PersonId>,
-    },
+    Conflict { snils: Option<PersonId>, passport: Option<PersonId>, inn: Option<PersonId> },
 }
 
 /// An event to append to the log.
@@ -52,14 +46,14 @@ pub struct NewEvent<'a> {
     pub person: Option<PersonId>,
     pub summons: Option<&'a SummonsNumber>,
     /// The event's data as a JSON document.
-    pub payload: String,
+    pub payload: &'a str,
 }
 
 /// An earlier value of a field, with the provenance it had and when it was replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub field: Field,
-    pub value: String,
+    pub value: Value,
     pub provenance: Provenance,
     pub replaced_at: Timestamp,
     /// The event that replaced it.
@@ -68,9 +62,7 @@ pub struct HistoryEntry {
 
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<Person>>;
-    fn person_by_snils(&mut self, snils: Snils) -> Result<Option<Person>>;
-    fn person_by_passport(&mut self, passport: &Passport) -> Result<Option<Person>>;
-    fn person_by_inn(&mut self, inn: &Inn) -> Result<Option<Person>>;
+    fn person_by(&mut self, key: Lookup) -> Result<Option<Person>>;
     fn count_persons(&mut self) -> Result<u64>;
     /// Every person, in id order.
     fn for_each_person(&mut self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
@@ -95,15 +87,9 @@ pub trait ReadTx {
 
 pub trait WriteTx: ReadTx {
     /// Inserts a person unless one of its unique keys (SNILS, passport, INN) is taken.
-    fn insert_person(&mut self, record: &Record) -> Result<Inserted>;
-    fn update_person(&mut self, person: &Person) -> Result<()>;
-    fn insert_history(
-        &mut self,
-        person: PersonId,
-        change: &FieldChange,
-        at: Timestamp,
-        event_seq: u64,
-    ) -> Result<()>;
+    fn insert_person(&mut self, row: &PersonRow) -> Result<Inserted>;
+    fn update_person(&mut self, id: PersonId, row: &PersonRow) -> Result<()>;
+    fn insert_history(&mut self, person: PersonId, change: &FieldChange, at: Timestamp, event_seq: u64) -> Result<()>;
 
     /// The next number in a region's series for a year, starting at 1.
     fn next_summons_seq(&mut self, region: RegionCode, year: i16) -> Result<u64>;

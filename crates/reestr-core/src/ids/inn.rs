@@ -35,11 +35,7 @@ impl Inn {
     }
 
     pub fn masked(&self) -> String {
-        format!(
-            "{}{}",
-            "*".repeat(self.0.len() - 2),
-            &self.0[self.0.len() - 2..]
-        )
+        format!("{}{}", "*".repeat(self.0.len() - 2), &self.0[self.0.len() - 2..])
     }
 }
 
@@ -52,10 +48,7 @@ impl FromStr for Inn {
             10 => check(&d[..9], &W10) == d[9],
             12 => check(&d[..10], &W11) == d[10] && check(&d[..11], &W12) == d[11],
             n => {
-                return Err(IdError::Length {
-                    expected: "10 or 12",
-                    found: n,
-                });
+                return Err(IdError::Length { expected: "10 or 12", found: n });
             }
         };
         if !ok {
@@ -96,10 +89,7 @@ mod tests {
 
     #[test]
     fn rejects_other_lengths() {
-        assert!(matches!(
-            "12345678901".parse::<Inn>(),
-            Err(IdError::Length { .. })
-        ));
+        assert!(matches!("12345678901".parse::<Inn>(), Err(IdError::Length { .. })));
     }
 
     #[test]

@@ -19,10 +19,7 @@ pub enum IdError {
     #[error("must consist of digits (separators '-' and ' ' allowed)")]
     NotDigits,
     #[error("must have {expected} digits, found {found}")]
-    Length {
-        expected: &'static str,
-        found: usize,
-    },
+    Length { expected: &'static str, found: usize },
     #[error("the check digits do not match")]
     Checksum,
     #[error("must have the form NNN-NNN")]
@@ -44,13 +41,7 @@ impl ErrorCode for IdError {
 fn digits(s: &str) -> Result<Vec<u8>, IdError> {
     s.bytes()
         .filter(|b| *b != b'-' && *b != b' ')
-        .map(|b| {
-            if b.is_ascii_digit() {
-                Ok(b - b'0')
-            } else {
-                Err(IdError::NotDigits)
-            }
-        })
+        .map(|b| if b.is_ascii_digit() { Ok(b - b'0') } else { Err(IdError::NotDigits) })
         .collect()
 }
 

@@ -6,10 +6,7 @@ use super::{IdError, digits, redacted_debug, serde_via_str};
 fn fixed_digits<const N: usize>(s: &str, expected: &'static str) -> Result<String, IdError> {
     let d = digits(s)?;
     if d.len() != N {
-        return Err(IdError::Length {
-            expected,
-            found: d.len(),
-        });
+        return Err(IdError::Length { expected, found: d.len() });
     }
     Ok(d.iter().map(|x| char::from(b'0' + x)).collect())
 }
@@ -44,10 +41,8 @@ impl FromStr for IssuerCode {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
         let b = s.as_bytes();
-        let ok =
-            b.len() == 7 && b[3] == b'-' && b[..3].iter().chain(&b[4..]).all(u8::is_ascii_digit);
-        ok.then(|| IssuerCode(s.to_owned()))
-            .ok_or(IdError::IssuerCodeFormat)
+        let ok = b.len() == 7 && b[3] == b'-' && b[..3].iter().chain(&b[4..]).all(u8::is_ascii_digit);
+        ok.then(|| IssuerCode(s.to_owned())).ok_or(IdError::IssuerCodeFormat)
     }
 }
 
@@ -98,10 +93,7 @@ impl FromStr for Passport {
     /// `4506 123456`, `45 06 123456` or `4506123456`.
     fn from_str(s: &str) -> Result<Self, IdError> {
         let all = fixed_digits::<10>(s, "10")?;
-        Ok(Passport {
-            series: PassportSeries(all[..4].to_owned()),
-            number: PassportNumber(all[4..].to_owned()),
-        })
+        Ok(Passport { series: PassportSeries(all[..4].to_owned()), number: PassportNumber(all[4..].to_owned()) })
     }
 }
 
@@ -128,20 +120,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_shapes() {
-        assert!(matches!(
-            "450".parse::<PassportSeries>(),
-            Err(IdError::Length { .. })
-        ));
-        assert!(matches!(
-            "12345".parse::<PassportNumber>(),
-            Err(IdError::Length { .. })
-        ));
+        assert!(matches!("450".parse::<PassportSeries>(), Err(IdError::Length { .. })));
+        assert!(matches!("12345".parse::<PassportNumber>(), Err(IdError::Length { .. })));
         for bad in ["620001", "620-00", "62a-001", "620_001", "620-0011"] {
-            assert_eq!(
-                bad.parse::<IssuerCode>(),
-                Err(IdError::IssuerCodeFormat),
-                "{bad}"
-            );
+            assert_eq!(bad.parse::<IssuerCode>(), Err(IdError::IssuerCodeFormat), "{bad}");
         }
     }
 

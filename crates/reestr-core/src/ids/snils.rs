@@ -50,10 +50,7 @@ impl FromStr for Snils {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let d = digits(s)?;
         if d.len() != 11 {
-            return Err(IdError::Length {
-                expected: "11",
-                found: d.len(),
-            });
+            return Err(IdError::Length { expected: "11", found: d.len() });
         }
         let value = d.iter().fold(0u64, |acc, x| acc * 10 + u64::from(*x));
         let (number, check) = (value / 100, (value % 100) as u8);
@@ -110,10 +107,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_shapes() {
-        assert!(matches!(
-            "123".parse::<Snils>(),
-            Err(IdError::Length { .. })
-        ));
+        assert!(matches!("123".parse::<Snils>(), Err(IdError::Length { .. })));
         assert_eq!("112-233-44a 95".parse::<Snils>(), Err(IdError::NotDigits));
     }
 
