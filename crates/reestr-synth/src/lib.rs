@@ -118,47 +118,20 @@ impl Population {
             } else {
                 *self.surnames.choose(r).unwrap_or(&"Иванов")
             };
-            if male {
-                base.to_owned()
-            } else {
-                feminine(base)
-            }
+            if male { base.to_owned() } else { feminine(base) }
         };
-        let given = if male {
-            self.given_male.choose(r)
-        } else {
-            self.given_female.choose(r)
-        }
-        .copied()
-        .unwrap_or("Иван");
-        let (pm, pf) = self
-            .patronymics
-            .choose(r)
-            .copied()
-            .unwrap_or(("Иванович", "Ивановна"));
+        let given =
+            if male { self.given_male.choose(r) } else { self.given_female.choose(r) }.copied().unwrap_or("Иван");
+        let (pm, pf) = self.patronymics.choose(r).copied().unwrap_or(("Иванович", "Ивановна"));
         // Most are of call-up age (18–30), the rest reservists up to 50.
-        let age_days = if r.random_bool(0.65) {
-            r.random_range(18 * 365..30 * 365)
-        } else {
-            r.random_range(30 * 365..50 * 365)
-        };
+        let age_days =
+            if r.random_bool(0.65) { r.random_range(18 * 365..30 * 365) } else { r.random_range(30 * 365..50 * 365) };
         let birth = self.as_of.saturating_sub(Span::new().days(age_days));
-        let region = *self
-            .regions
-            .choose(r)
-            .unwrap_or(&reestr_core::region::PILOT_REGIONS[1]);
+        let region = *self.regions.choose(r).unwrap_or(&reestr_core::region::PILOT_REGIONS[1]);
         let dir = Directory::builtin();
         let commissariats: Vec<_> = dir.commissariats_of(region).collect();
-        let commissariat = commissariats
-            .choose(r)
-            .map(|c| c.code.to_string())
-            .unwrap_or_default();
-        let places: Vec<_> = self
-            .birth_places
-            .iter()
-            .filter(|(c, _)| *c == region.get())
-            .map(|(_, p)| *p)
-            .collect();
+        let commissariat = commissariats.choose(r).map(|c| c.code.to_string()).unwrap_or_default();
+        let places: Vec<_> = self.birth_places.iter().filter(|(c, _)| *c == region.get()).map(|(_, p)| *p).collect();
         let birth_place = places.choose(r).copied().unwrap_or("г. Москва");
         let town = places.first().copied().unwrap_or("г. Москва");
 
@@ -171,18 +144,11 @@ impl Population {
             *d = b - b'0';
         }
         let inn = Inn::personal_from_prefix(&prefix).to_string();
-        let issued = birth.saturating_add(
-            Span::new()
-                .years(if r.random_bool(0.5) { 14 } else { 20 })
-                .days(r.random_range(1..300)),
-        );
+        let issued = birth
+            .saturating_add(Span::new().years(if r.random_bool(0.5) { 14 } else { 20 }).days(r.random_range(1..300)));
         let series = format!("{:02}{:02}", region.get(), (n / 1_000_000) % 100);
         let number = format!("{:06}", scatter(n, 7_919, 1_000_000));
-        let issuer_code = format!(
-            "{:03}-{:03}",
-            600 + u64::from(region.get()) % 400,
-            r.random_range(1..60)
-        );
+        let issuer_code = format!("{:03}-{:03}", 600 + u64::from(region.get()) % 400, r.random_range(1..60));
         let address = format!(
             "{town}, {}, д. {}, кв. {}",
             self.streets.choose(r).copied().unwrap_or("ул. Ленина"),
@@ -190,28 +156,15 @@ impl Population {
             r.random_range(1..200)
         );
         let phone = format!("+79{:09}", scatter(n, 1_000_003, 1_000_000_000));
-        let email = format!(
-            "{}.{}{}@example.org",
-            translit(given),
-            translit(&surname),
-            n
-        );
+        let email = format!("{}.{}{}@example.org", translit(given), translit(&surname), n);
         let fitness = if r.random_bool(0.6) {
-            ["А", "А", "Б", "Б", "В", "Г", "Д"]
-                .choose(r)
-                .copied()
-                .unwrap_or("А")
+            ["А", "А", "Б", "Б", "В", "Г", "Д"].choose(r).copied().unwrap_or("А")
         } else {
             ""
         };
         let (status, until) = match r.random_range(0..100) {
             0..=84 => ("registered", String::new()),
-            85..=94 => (
-                "deferred",
-                self.as_of
-                    .saturating_add(Span::new().days(r.random_range(30..900)))
-                    .to_string(),
-            ),
+            85..=94 => ("deferred", self.as_of.saturating_add(Span::new().days(r.random_range(30..900))).to_string()),
             95..=97 => ("exempt", String::new()),
             _ => ("deregistered", String::new()),
         };
@@ -225,10 +178,7 @@ impl Population {
             "RUS".to_owned(),
             series,
             number,
-            format!(
-                "УМВД России по {}",
-                dir.region(region).map(|r| r.name_ru.as_str()).unwrap_or("")
-            ),
+            format!("УМВД России по {}", dir.region(region).map(|r| r.name_ru.as_str()).unwrap_or("")),
             issuer_code,
             issued.min(self.as_of).to_string(),
             snils,
@@ -263,10 +213,7 @@ pub fn feminine(surname: &str) -> String {
             return format!("{stem}{f}");
         }
     }
-    if ["ов", "ев", "ёв", "ин", "ын"]
-        .iter()
-        .any(|s| surname.ends_with(s))
-    {
+    if ["ов", "ев", "ёв", "ин", "ын"].iter().any(|s| surname.ends_with(s)) {
         return format!("{surname}а");
     }
     surname.to_owned()
@@ -331,16 +278,13 @@ mod tests {
     fn every_generated_person_is_a_valid_record_with_unique_identifiers() {
         let as_of = jiff::civil::date(2026, 11, 1);
         let mut pop = Population::new(7, &reestr_core::region::PILOT_REGIONS, as_of);
-        let prov = Arc::new(Provenance {
-            source: "synth".into(),
-            as_of,
-        });
+        let prov = Arc::new(Provenance { source: "synth".into(), as_of });
         let (mut snils, mut passports, mut inns) = (HashSet::new(), HashSet::new(), HashSet::new());
         for _ in 0..3000 {
             let row = pop.next_row();
             let texts = COLUMNS.iter().copied().zip(row.iter().map(String::as_str));
-            let record = Record::from_texts(texts, &prov, Directory::builtin())
-                .unwrap_or_else(|p| panic!("{row:?}: {p:?}"));
+            let record =
+                Record::from_texts(texts, &prov, Directory::builtin()).unwrap_or_else(|p| panic!("{row:?}: {p:?}"));
             assert!(snils.insert(record.snils().unwrap()));
             assert!(passports.insert(record.passport().unwrap().key()));
             assert!(inns.insert(record.inn().unwrap().to_string()));
