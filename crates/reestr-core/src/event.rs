@@ -22,10 +22,12 @@ pub enum EventKind {
     MeasureStarted,
     MeasureLifted,
     RolloutChanged,
+    /// An extract was issued; the event commits to its signed content by digest.
+    ExtractIssued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::PersonCreated,
         EventKind::PersonUpdated,
         EventKind::SummonsPosted,
@@ -37,6 +39,7 @@ impl EventKind {
         EventKind::MeasureStarted,
         EventKind::MeasureLifted,
         EventKind::RolloutChanged,
+        EventKind::ExtractIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl EventKind {
             EventKind::MeasureStarted => "measure_started",
             EventKind::MeasureLifted => "measure_lifted",
             EventKind::RolloutChanged => "rollout_changed",
+            EventKind::ExtractIssued => "extract_issued",
         }
     }
 }

@@ -14,4 +14,7 @@ pub mod time;
 pub use error::{Result, StoreError};
 pub use register::{ClockReport, ImportRow, Register, RowOutcome, Stats};
 pub use row::{Lookup, PersonRow};
-pub use store::{HistoryEntry, Inserted, NewEvent, ReadTx, Store, StoredSummons, WriteTx};
+pub use store::{
+    HistoryEntry, Inserted, LeafRow, NewEvent, ReadTx, Salt, Store, StoredCheckpoint, StoredExtract, StoredSummons,
+    WriteTx,
+};
