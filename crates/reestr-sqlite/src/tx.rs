@@ -280,8 +280,7 @@ impl ReadTx for SqliteTx<'_> {
         indexes
             .iter()
             .map(|i| {
-                let hash: Option<Vec<u8>> =
-                    stmt.query_row([*i as i64], |r| r.get(0)).optional().map_err(backend)?;
+                let hash: Option<Vec<u8>> = stmt.query_row([*i as i64], |r| r.get(0)).optional().map_err(backend)?;
                 hash.and_then(|h| h.try_into().ok())
                     .ok_or_else(|| StoreError::Corrupt(format!("tree hash {i} is missing")))
             })
@@ -514,15 +513,13 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn insert_checkpoint(&mut self, c: &StoredCheckpoint) -> Result<()> {
+    fn insert_checkpoint(&mut self, c: &StoredCheckpoint) -> Result<i64> {
         self.conn
-            .prepare_cached(
-                "INSERT INTO checkpoints (size, root, note, key_id, signed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
+            .prepare_cached("INSERT INTO checkpoints (size, root, note, key_id, signed_at) VALUES (?1, ?2, ?3, ?4, ?5)")
             .map_err(backend)?
             .execute(params![c.size as i64, &c.root[..], c.note, c.key_id, to_micros(c.signed_at)])
             .map_err(backend)?;
-        Ok(())
+        Ok(self.conn.last_insert_rowid())
     }
 
     fn insert_extract(&mut self, e: &StoredExtract) -> Result<()> {

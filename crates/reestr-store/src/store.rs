@@ -182,7 +182,7 @@ pub trait WriteTx: ReadTx {
     /// Stores tree hashes from index `first` on (consecutive) and records that the tree now covers
     /// `size` events. The hashes are those of Go's `sumdb/tlog` stored-hash order.
     fn extend_tree(&mut self, size: u64, first: u64, hashes: &[[u8; 32]]) -> Result<()>;
-    /// Stores a signed checkpoint (`id` is ignored and assigned).
-    fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<()>;
+    /// Stores a signed checkpoint (`id` is ignored); returns the id assigned.
+    fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<i64>;
     fn insert_extract(&mut self, extract: &StoredExtract) -> Result<()>;
 }
