@@ -3,6 +3,7 @@
 mod demo;
 mod export;
 mod import;
+mod ledger;
 mod show;
 mod time;
 
@@ -42,6 +43,9 @@ struct Cli {
     #[arg(long, global = true, value_name = "INSTANT", value_parser = instant_arg)]
     at: Option<Timestamp>,
 
+    #[command(flatten)]
+    keys: ledger::KeyArgs,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -76,8 +80,28 @@ enum Command {
     /// The policies the register applies.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Print the event log as JSON lines.
+    /// Print the event log as JSON lines; sign checkpoints of its Merkle tree, print proofs and
+    /// the register's public keys.
     Log(LogArgs),
+    /// Check the database against the signed checkpoints and the log.
+    #[command(subcommand)]
+    Audit(ledger::AuditCommand),
+    /// The register's signing keys.
+    #[command(subcommand)]
+    Keys(ledger::KeysCommand),
+    /// Extracts for citizens: from the register of summonses, and from the registration record.
+    #[command(subcommand)]
+    Extract(ledger::ExtractCommand),
+    /// Verify an extract (JSON, page or PDF) offline with the register's public key: exit 0 when
+    /// genuine, 4 with the reason when not.
+    Verify {
+        /// The extract file.
+        file: std::path::PathBuf,
+        /// The register's verifier keys, one a line, as `reestr log key` prints them (default:
+        /// the key directory beside the database).
+        #[arg(long, value_name = "KEYFILE")]
+        key: Option<std::path::PathBuf>,
+    },
     /// Counts of persons, summonses by status and measures in force.
     Stats,
     /// Fill the database with a synthetic population and summonses in every state.
@@ -239,7 +263,10 @@ enum PolicyCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct LogArgs {
+    #[command(subcommand)]
+    command: Option<ledger::LogCommand>,
     /// Print events after this sequence number.
     #[arg(long, default_value_t = 0)]
     after: u64,
@@ -322,6 +349,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let changed = open(&cli.db)?.set_rollout(region, state, &actor(), now)?;
             println!("region {region}: {state}{}", if changed { "" } else { " (unchanged)" });
         }
+        Command::Log(LogArgs { command: Some(cmd), .. }) => ledger::log(&open(&cli.db)?, &cli.keys, &cli.db, cmd, now)?,
+        Command::Audit(cmd) => return ledger::audit_cmd(&open(&cli.db)?, &cli.keys, &cli.db, cmd),
+        Command::Keys(cmd) => ledger::keys_cmd(&cli.keys, &cli.db, cmd)?,
+        Command::Extract(cmd) => ledger::extract(&open(&cli.db)?, &cli.keys, &cli.db, cmd, now)?,
+        Command::Verify { file, key } => return ledger::verify(&cli.keys, &cli.db, &file, key.as_deref()),
         Command::Log(args) => {
             for e in open(&cli.db)?.events(args.after, args.limit)? {
                 println!("{}", serde_json::to_string(&e)?);

@@ -37,7 +37,7 @@ pub struct Extracts {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup {
     /// The register issued it, and its document verifies.
-    Genuine { document: Document, verified: Box<Verified> },
+    Genuine { document: Box<Document>, verified: Box<Verified> },
     /// The register's stored copy no longer verifies (the database was altered).
     Altered { reason: String },
     /// No extract has this number.
@@ -205,7 +205,9 @@ impl Extracts {
             salt: BASE64_STANDARD.encode(salt),
         });
         Ok(match verify_document(&document, verifiers) {
-            Ok(v) if v.extract.number == number => Lookup::Genuine { document, verified: Box::new(v) },
+            Ok(v) if v.extract.number == number => {
+                Lookup::Genuine { document: Box::new(document), verified: Box::new(v) }
+            }
             Ok(_) => Lookup::Altered { reason: "the stored copy has another number".into() },
             Err(
                 VerifyError::Signature(r) | VerifyError::Proof(r) | VerifyError::Malformed(r) | VerifyError::Altered(r),
