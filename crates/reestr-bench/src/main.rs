@@ -21,7 +21,7 @@ use reestr_core::{
     summons::{Appointment, Draft, Purpose, Summons, SummonsNumber},
 };
 use reestr_sqlite::SqliteStore;
-use reestr_store::Store;
+use reestr_store::{Codec, Keyring, Store, SummonsRow};
 use reestr_synth::{COLUMNS, Population};
 
 #[derive(Debug, Parser)]
@@ -167,6 +167,8 @@ fn main() -> anyhow::Result<()> {
 /// The clock: posts one summons per person, arranged so that a chosen number are due.
 fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()> {
     let store = SqliteStore::open(db)?;
+    // The import generated the database's keys beside it; summonses are sealed with them.
+    let codec = Codec::new(Arc::new(Keyring::load(&Keyring::dir_for(db))?));
     let policy = PolicyBook::builtin().get("seed-2025")?;
     let dir = Directory::builtin();
     // Summonses posted at t0 are served at the end of t0's seventh local day; those posted
@@ -212,7 +214,7 @@ fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()>
                 };
                 let number = SummonsNumber::new(region, 2025, i + 1);
                 let (s, _) = Summons::post(number, draft, policy, c.zone.clone(), at)?;
-                tx.insert_summons(&s, s.next_due(policy)?)?;
+                tx.insert_summons(&SummonsRow::new(&s, s.next_due(policy)?, &codec)?)?;
             }
             Ok(())
         })?;

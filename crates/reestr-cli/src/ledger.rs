@@ -18,7 +18,7 @@ use reestr_ledger::{
 };
 use reestr_store::Register;
 
-use crate::actor;
+use crate::operator;
 
 /// Exit status when the audit finds tampering, or an extract is not genuine.
 pub const EXIT_NOT_GENUINE: u8 = 4;
@@ -30,8 +30,9 @@ pub struct KeyArgs {
     /// (PRIVATE+KEY+name+hash+base64). Default: the key directory's, generated on first use.
     #[arg(long, global = true, env = "REESTR_SIGNING_KEY", value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
-    /// The key directory (default: beside the database file, e.g. reestr.db.keys/).
-    #[arg(long, global = true, env = "REESTR_KEYS", value_name = "DIR")]
+    /// The key directory (default: REESTR_KEYS_DIR, else beside the database file, e.g.
+    /// reestr.db.keys/, which also holds the keys that seal personal data).
+    #[arg(long = "keys-dir", global = true, value_name = "DIR")]
     pub keys: Option<PathBuf>,
     /// The log's origin, which names a newly generated key.
     #[arg(long, global = true, env = "REESTR_LOG_ORIGIN", default_value = DEFAULT_ORIGIN, hide = true)]
@@ -46,11 +47,7 @@ impl KeyArgs {
         if let Some(dir) = &self.keys {
             return Ok(KeyDir::new(dir));
         }
-        let path = db_url.strip_prefix("sqlite://").or_else(|| db_url.strip_prefix("sqlite:")).unwrap_or(db_url);
-        if path.contains("://") {
-            bail!("give the key directory with --keys for a database that is not a file");
-        }
-        Ok(KeyDir::beside(Path::new(path)))
+        Ok(KeyDir::new(crate::db::keys_dir(&crate::db::sqlite_path(db_url)?)))
     }
 
     /// The key ring: the signing key from --signing-key, or the key directory's (generated, and
@@ -142,7 +139,7 @@ pub enum AuditCommand {
 pub fn audit_cmd(reg: &Register, keys: &KeyArgs, db: &str, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify { key } = cmd;
     let verifiers = keys.verifiers(Some(db), key.as_deref())?;
-    let r = audit(&**reg.store(), &verifiers)?;
+    let r = audit(&**reg.store(), reg.codec(), &verifiers)?;
     println!(
         "checked {} events ({} in the tree), {} checkpoints (the last signed covers {}; {} events after it not yet signed), {} persons",
         r.events,
@@ -165,15 +162,9 @@ pub fn audit_cmd(reg: &Register, keys: &KeyArgs, db: &str, cmd: AuditCommand) ->
     Ok(ExitCode::from(EXIT_NOT_GENUINE))
 }
 
-#[derive(Debug, Subcommand)]
-pub enum KeysCommand {
-    /// Replace the log's signing key with a new one; the old public key is kept, so extracts and
-    /// checkpoints it signed stay verifiable. The old private key is destroyed.
-    RotateSigning,
-}
-
-pub fn keys_cmd(keys: &KeyArgs, db: &str, cmd: KeysCommand) -> anyhow::Result<()> {
-    let KeysCommand::RotateSigning = cmd;
+/// `reestr keys rotate-signing`. The register is opened first so that a new database gets its
+/// data keys before the key directory exists.
+pub fn rotate_signing(_reg: &Register, keys: &KeyArgs, db: &str) -> anyhow::Result<()> {
     if keys.signing_key.is_some() {
         bail!("the signing key comes from a file (--signing-key): replace that file to rotate");
     }
@@ -218,8 +209,8 @@ fn write_document(doc: &reestr_docs::document::Document, out: &Path) -> anyhow::
 pub fn extract(reg: &Register, keys: &KeyArgs, db: &str, cmd: ExtractCommand, now: Timestamp) -> anyhow::Result<()> {
     let ExtractCommand::Make { person, kind, out } = cmd;
     let ring = keys.ring(db)?;
-    let extracts = Extracts::new(reg.store().clone(), &keys.public_url);
-    let doc = extracts.make(PersonId(person), kind, &ring, &actor(), now)?;
+    let extracts = Extracts::new(reg.store().clone(), reg.codec().clone(), &keys.public_url);
+    let doc = extracts.make(PersonId(person), kind, &ring, &operator().actor, now)?;
     write_document(&doc, &out)?;
     let number = doc.extract.get("number").and_then(|n| n.as_str()).unwrap_or_default();
     println!("extract {number} written to {}", out.display());

@@ -14,7 +14,7 @@ use reestr_ledger::{
     Ledger,
     keys::{KeyRing, Verifiers},
 };
-use reestr_store::{NewEvent, Salt, Store, StoreError, StoredExtract, time::truncate};
+use reestr_store::{Codec, NewEvent, Salt, Store, StoreError, StoredExtract, time::truncate};
 use serde_json::json;
 
 use crate::{
@@ -28,6 +28,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Extracts {
     store: Arc<dyn Store>,
+    codec: Codec,
     ledger: Ledger,
     dir: &'static Directory,
     verify_base: String,
@@ -58,8 +59,9 @@ fn new_number(kind: Kind, now: Timestamp) -> Result<String> {
 
 impl Extracts {
     /// `verify_base` is the public address the QR codes lead to, e.g. `https://reestr.example`.
-    pub fn new(store: Arc<dyn Store>, verify_base: &str) -> Extracts {
+    pub fn new(store: Arc<dyn Store>, codec: Codec, verify_base: &str) -> Extracts {
         Extracts {
+            codec,
             ledger: Ledger::new(store.clone()),
             store,
             dir: Directory::builtin(),
@@ -88,10 +90,16 @@ impl Extracts {
         let mut failure: Option<DocsError> = None;
         let r = self.store.write(&mut |tx| {
             let step = (|| -> Result<(Document, u64)> {
-                let p = tx
+                let stored = tx
                     .person(person)?
                     .ok_or_else(|| StoreError::NotFound { what: "person", key: person.to_string() })?;
-                let summonses: Vec<_> = tx.summonses_of(person)?.into_iter().map(|s| s.summons).collect();
+                let p =
+                    reestr_core::person::Person { id: stored.id, record: self.codec.decode_record(&stored.record)? };
+                let summonses = tx
+                    .summonses_of(person)?
+                    .iter()
+                    .map(|s| self.codec.decode_summons(&s.state))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let as_of_event = tx.last_seq()?;
                 let as_of = tx.events(as_of_event.saturating_sub(1), 1)?.first().map_or(now, |e| e.recorded_at);
                 let header = Header {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use reestr_core::access::Principal;
 use reestr_core::{
     event::Actor,
     ids::Snils,
@@ -21,7 +22,7 @@ use reestr_docs::{
 };
 use reestr_ledger::keys::{KeyRing, SigningKeyPair, Verifiers};
 use reestr_sqlite::SqliteStore;
-use reestr_store::{ImportRow, Register, RowOutcome};
+use reestr_store::{Codec, ImportRow, Keyring, Register, RowOutcome};
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -69,12 +70,13 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reestr.db");
     let store = Arc::new(SqliteStore::open(&path).unwrap());
-    let reg = Register::new(store.clone());
-    let actor = Actor::cli("test");
+    let codec = Codec::new(Arc::new(Keyring::generate()));
+    let reg = Register::new(store.clone(), codec.clone());
+    let actor = Principal::operator("test");
     let at = ts("2025-05-09T11:00:00Z");
-    let rows = (0..2).map(|i| ImportRow::new(i + 2, &record(i)).unwrap()).collect();
+    let rows = (0..2).map(|i| ImportRow::new(i + 2, &record(i), &codec).unwrap()).collect();
     let ids: Vec<PersonId> = reg
-        .import(rows, &actor, at)
+        .import(&actor, rows, at)
         .unwrap()
         .into_iter()
         .map(|o| match o {
@@ -91,21 +93,21 @@ fn world() -> World {
             address: "г. Рязань, ул. Ленина, 1".into(),
         },
     };
-    reg.issue(draft(ids[0]), &actor, at).unwrap();
-    let second = reg.issue(draft(ids[0]), &actor, at).unwrap();
+    reg.issue(&actor, draft(ids[0]), at).unwrap();
+    let second = reg.issue(&actor, draft(ids[0]), at).unwrap();
     reg.act(
+        &actor,
         &second.number,
         Command::Cancel { cancellation: Cancellation::CourtDecision { reference: "2а-117/2025".into() } },
-        &actor,
         ts("2025-05-12T08:00:00Z"),
     )
     .unwrap();
-    reg.issue(draft(ids[1]), &actor, at).unwrap();
+    reg.issue(&actor, draft(ids[1]), at).unwrap();
     reg.run_clock(ts("2025-06-10T00:00:00Z"), 100).unwrap();
     World {
         _dir: dir,
         path,
-        extracts: Extracts::new(store, "https://reestr.test"),
+        extracts: Extracts::new(store, codec, "https://reestr.test"),
         keys: ring(1, &Verifiers::default()),
     }
 }

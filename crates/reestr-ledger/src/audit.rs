@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use reestr_core::{event::EventKind, person::PersonId};
-use reestr_store::{PersonRow, ReadTx, Store};
+use reestr_store::{Codec, ReadTx, Store};
 use serde::Serialize;
 use tlog_tiles::{Hash, stored_hash_index, tree_hash};
 
@@ -66,11 +66,11 @@ impl AuditReport {
 }
 
 /// Audits the whole database with the register's verifier keys.
-pub fn audit(store: &dyn Store, verifiers: &Verifiers) -> Result<AuditReport> {
+pub fn audit(store: &dyn Store, codec: &Codec, verifiers: &Verifiers) -> Result<AuditReport> {
     let mut report = AuditReport::default();
     let mut out = Ok(());
     store.read(&mut |tx| {
-        out = run(tx, verifiers, &mut report);
+        out = run(tx, codec, verifiers, &mut report);
         Ok(())
     })?;
     out?;
@@ -78,7 +78,7 @@ pub fn audit(store: &dyn Store, verifiers: &Verifiers) -> Result<AuditReport> {
     Ok(report)
 }
 
-fn run(tx: &mut dyn ReadTx, verifiers: &Verifiers, report: &mut AuditReport) -> Result<()> {
+fn run(tx: &mut dyn ReadTx, codec: &Codec, verifiers: &Verifiers, report: &mut AuditReport) -> Result<()> {
     // 1. Recompute every leaf, in log order; a missing or unreadable event gets a placeholder so
     //    that the positions of the others stay right.
     let mut tree = MemoryTree::default();
@@ -107,7 +107,10 @@ fn run(tx: &mut dyn ReadTx, verifiers: &Verifiers, report: &mut AuditReport) -> 
                 && matches!(e.kind, EventKind::PersonCreated | EventKind::PersonUpdated)
                 && let Some(p) = e.person
             {
-                let digest = e.payload.get("record_sha256").and_then(|d| d.as_str()).map(str::to_owned);
+                let digest = ["record_digest", "record_sha256"]
+                    .iter()
+                    .find_map(|k| e.payload.get(*k).and_then(|d| d.as_str()))
+                    .map(str::to_owned);
                 person_digests.insert(p, (e.seq, digest));
             }
         }
@@ -240,7 +243,7 @@ fn run(tx: &mut dyn ReadTx, verifiers: &Verifiers, report: &mut AuditReport) -> 
     // 4. Persons: the stored record against the digest its latest event commits to.
     tx.for_each_person(&mut |person| {
         report.persons += 1;
-        let digest = PersonRow::new(&person.record).map(|r| r.digest).ok();
+        let digest = codec.decode_record(&person.record).ok().map(|r| codec.record_digest(&r));
         match person_digests.remove(&person.id) {
             None => report.find(
                 "person_without_event",

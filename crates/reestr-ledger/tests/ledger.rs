@@ -5,8 +5,8 @@
 use std::{path::PathBuf, sync::Arc};
 
 use jiff::Timestamp;
+use reestr_core::access::Principal;
 use reestr_core::{
-    event::Actor,
     ids::Snils,
     person::{Field, Provenance, Record},
     region::Directory,
@@ -20,7 +20,7 @@ use reestr_ledger::{
     leaf::leaf_hash,
 };
 use reestr_sqlite::SqliteStore;
-use reestr_store::{ImportRow, Register, RowOutcome};
+use reestr_store::{Codec, ImportRow, Keyring, Register, RowOutcome};
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -30,6 +30,7 @@ struct World {
     _dir: tempfile::TempDir,
     path: PathBuf,
     reg: Register,
+    codec: Codec,
     ledger: Ledger,
     keys: KeyRing,
 }
@@ -61,11 +62,12 @@ fn world(n: u64) -> World {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reestr.db");
     let store = Arc::new(SqliteStore::open(&path).unwrap());
-    let reg = Register::new(store.clone());
-    let actor = Actor::cli("test");
+    let codec = Codec::new(Arc::new(Keyring::generate()));
+    let reg = Register::new(store.clone(), codec.clone());
+    let actor = Principal::operator("test");
     let at = ts("2025-05-09T11:00:00Z");
-    let rows = (0..n).map(|i| ImportRow::new(i + 2, &record(i)).unwrap()).collect();
-    for o in reg.import(rows, &actor, at).unwrap() {
+    let rows = (0..n).map(|i| ImportRow::new(i + 2, &record(i), &codec).unwrap()).collect();
+    for o in reg.import(&actor, rows, at).unwrap() {
         let RowOutcome::Created(id) = o else { panic!() };
         let draft = Draft {
             person: id,
@@ -73,10 +75,10 @@ fn world(n: u64) -> World {
             purpose: Purpose::ClarifyRecords,
             appointment: Appointment { at: "2025-05-20T09:00".parse().unwrap(), address: "Рязань".into() },
         };
-        reg.issue(draft, &actor, at).unwrap();
+        reg.issue(&actor, draft, at).unwrap();
     }
     reg.run_clock(ts("2025-06-10T00:00:00Z"), 100).unwrap();
-    World { _dir: dir, path, ledger: Ledger::new(store), reg, keys: keys(1) }
+    World { _dir: dir, path, ledger: Ledger::new(store), reg, codec, keys: keys(1) }
 }
 
 fn raw(w: &World) -> rusqlite::Connection {
@@ -119,13 +121,17 @@ fn every_event_is_provably_in_the_signed_tree() {
 fn checkpoints_are_per_batch_and_consistent_with_each_other() {
     let w = world(2);
     let first = w.ledger.checkpoint(&w.keys, now()).unwrap();
-    w.reg.set_rollout("77".parse().unwrap(), reestr_core::region::Rollout::Live, &Actor::cli("t"), now()).unwrap();
-    w.reg.set_rollout("78".parse().unwrap(), reestr_core::region::Rollout::Live, &Actor::cli("t"), now()).unwrap();
+    w.reg
+        .set_rollout(&Principal::operator("t"), "77".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
+    w.reg
+        .set_rollout(&Principal::operator("t"), "78".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
     let second = w.ledger.checkpoint(&w.keys, now()).unwrap();
     assert_eq!(second.size, first.size + 2);
     let proof = w.ledger.consistency_proof(first.size, second.size).unwrap();
     tlog_tiles::check_tree(&proof, second.size, Hash(second.root), first.size, Hash(first.root)).unwrap();
-    assert!(audit(&**w.ledger.store(), &w.keys.verifiers).unwrap().is_clean());
+    assert!(audit(&**w.ledger.store(), &w.codec, &w.keys.verifiers).unwrap().is_clean());
 }
 
 #[test]
@@ -134,7 +140,9 @@ fn the_register_refuses_to_sign_a_tree_inconsistent_with_its_last_checkpoint() {
     w.ledger.checkpoint(&w.keys, now()).unwrap();
     // Someone rewrites the stored tree, then the log grows.
     raw(&w).execute("UPDATE tree_hashes SET hash = zeroblob(32)", []).unwrap();
-    w.reg.set_rollout("77".parse().unwrap(), reestr_core::region::Rollout::Live, &Actor::cli("t"), now()).unwrap();
+    w.reg
+        .set_rollout(&Principal::operator("t"), "77".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
     let e = w.ledger.checkpoint(&w.keys, now()).unwrap_err();
     assert!(matches!(e, LedgerError::Inconsistent { .. }), "{e}");
     assert_eq!(w.ledger.store().read(&mut |tx| tx.checkpoints().map(|c| assert_eq!(c.len(), 1))).ok(), Some(()));
@@ -151,7 +159,9 @@ fn a_forged_last_checkpoint_is_not_trusted() {
             [forged],
         )
         .unwrap();
-    w.reg.set_rollout("77".parse().unwrap(), reestr_core::region::Rollout::Live, &Actor::cli("t"), now()).unwrap();
+    w.reg
+        .set_rollout(&Principal::operator("t"), "77".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
     assert!(matches!(w.ledger.checkpoint(&w.keys, now()), Err(LedgerError::BadSignature(_))));
 }
 
@@ -169,7 +179,7 @@ fn tiles_hold_the_leaf_hashes() {
 }
 
 fn audited(w: &World) -> reestr_ledger::audit::AuditReport {
-    audit(&**w.ledger.store(), &w.keys.verifiers).unwrap()
+    audit(&**w.ledger.store(), &w.codec, &w.keys.verifiers).unwrap()
 }
 
 #[test]
@@ -199,7 +209,9 @@ fn the_audit_finds_a_changed_event_even_when_the_tree_was_rewritten_to_match() {
     c.execute("UPDATE events SET actor = 'cli:someone-else' WHERE seq = 4", []).unwrap();
     c.execute_batch("DELETE FROM tree_hashes; UPDATE tree_size SET size = 0;").unwrap();
     drop(c);
-    w.reg.set_rollout("77".parse().unwrap(), reestr_core::region::Rollout::Live, &Actor::cli("t"), now()).unwrap();
+    w.reg
+        .set_rollout(&Principal::operator("t"), "77".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
     // The tree rebuilt from the changed log no longer gives the signed root.
     let e = w.ledger.checkpoint(&w.keys, now()).unwrap_err();
     assert!(matches!(e, LedgerError::Inconsistent { .. }), "{e}");
@@ -250,7 +262,8 @@ fn the_audit_finds_a_changed_person_record() {
     let w = world(2);
     w.ledger.checkpoint(&w.keys, now()).unwrap();
     let c = raw(&w);
-    c.execute("UPDATE persons SET record = replace(record, 'Кузнецов', 'Кузнецев') WHERE id = 2", []).unwrap();
+    // Person 2 given person 1's (sealed) record.
+    c.execute("UPDATE persons SET record = (SELECT record FROM persons WHERE id = 1) WHERE id = 2", []).unwrap();
     let r = audited(&w);
     let f: Vec<_> = r.findings.iter().map(|f| (f.code, f.person.map(|p| p.0))).collect();
     assert_eq!(f, [("person_record_changed", Some(2))]);
@@ -286,7 +299,9 @@ fn the_audit_finds_a_forged_checkpoint() {
 fn events_after_the_last_checkpoint_are_reported_as_uncovered_not_as_tampering() {
     let w = world(1);
     w.ledger.checkpoint(&w.keys, now()).unwrap();
-    w.reg.set_rollout("77".parse().unwrap(), reestr_core::region::Rollout::Live, &Actor::cli("t"), now()).unwrap();
+    w.reg
+        .set_rollout(&Principal::operator("t"), "77".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
     let r = audited(&w);
     assert!(r.is_clean(), "{:?}", r.findings);
     assert_eq!(r.uncovered(), 1);

@@ -10,6 +10,7 @@ use std::{
 use clap::Parser;
 use jiff::Timestamp;
 use reestr_core::{
+    access::Principal,
     event::{Actor, EventKind},
     person::{PersonId, Provenance, Record},
     region::{Directory, PILOT_REGIONS},
@@ -20,7 +21,7 @@ use reestr_ledger::{
     keys::{KeyRing, SigningKeyPair, Verifiers},
 };
 use reestr_sqlite::SqliteStore;
-use reestr_store::{ImportRow, NewEvent, Register, Salt, Store};
+use reestr_store::{Codec, ImportRow, Keyring, NewEvent, Register, Salt, Store};
 use reestr_synth::{COLUMNS, Population};
 
 #[derive(Debug, Parser)]
@@ -129,7 +130,8 @@ fn main() -> anyhow::Result<()> {
 
     // 4. Extracts: signing the content alone, and the whole use case (read, sign, record the
     //    issuance in the log, hash it in, sign a checkpoint, prove it).
-    let reg = Register::new(store.clone());
+    let codec = Codec::new(Arc::new(Keyring::generate()));
+    let reg = Register::new(store.clone(), codec.clone());
     let mut population = Population::new(1, &PILOT_REGIONS, jiff::civil::date(2025, 1, 1));
     let provenance = Arc::new(Provenance { source: "bench".into(), as_of: jiff::civil::date(2025, 1, 1) });
     let mut rows = Vec::new();
@@ -138,10 +140,10 @@ fn main() -> anyhow::Result<()> {
         let pairs = COLUMNS.iter().zip(&texts).filter(|(_, t)| !t.is_empty()).map(|(f, t)| (*f, t.as_str()));
         let record = Record::from_texts(pairs, &provenance, Directory::builtin())
             .map_err(|p| anyhow::anyhow!("a synthetic person is invalid: {p:?}"))?;
-        rows.push(ImportRow::new(i + 2, &record)?);
+        rows.push(ImportRow::new(i + 2, &record, &codec)?);
     }
-    reg.import(rows, &actor, at)?;
-    let extracts = Extracts::new(store.clone(), "https://reestr.example");
+    reg.import(&Principal::operator("bench"), rows, at)?;
+    let extracts = Extracts::new(store.clone(), codec, "https://reestr.example");
     let sample = extracts.make(PersonId(1), Kind::Record, &keys, &actor, at)?;
     let text = signed_text(&sample.extract);
     let t = Instant::now();
