@@ -82,7 +82,13 @@ enum Step {
     Act(usize, Command),
 }
 
-pub fn run(db: &str, args: &DemoArgs, now: Timestamp, at: Option<Timestamp>) -> anyhow::Result<()> {
+pub fn run(
+    db: &str,
+    args: &DemoArgs,
+    keys: &crate::ledger::KeyArgs,
+    now: Timestamp,
+    at: Option<Timestamp>,
+) -> anyhow::Result<()> {
     let reg = db::open(db)?;
     let existing = reg.stats()?.persons;
     let file = accounts_file(db)?;
@@ -100,7 +106,7 @@ pub fn run(db: &str, args: &DemoArgs, now: Timestamp, at: Option<Timestamp>) -> 
     }
     if !args.no_serve {
         let serve_args = serve::ServeArgs { listen: args.listen.clone(), secure_cookies: false, no_clock: false };
-        serve::run(reg, &serve_args, at)?;
+        serve::run(reg, &serve_args, keys, db, at)?;
     }
     Ok(())
 }
