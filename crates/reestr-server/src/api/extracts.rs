@@ -24,6 +24,7 @@ use crate::{
 pub struct ExtractRequest {
     /// `summonses` (from the register of summonses) or `record` (from the military registration
     /// record).
+    #[schema(pattern = "^(summonses|record)$")]
     pub kind: String,
 }
 
@@ -56,7 +57,11 @@ pub async fn make(
         "summonses" => Kind::Summonses,
         "record" => Kind::Record,
         _ => {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "kind: summonses or record"));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "kind: summonses or record",
+            ));
         }
     };
     let s = state.clone();
@@ -70,7 +75,7 @@ pub async fn make(
 
 /// Downloads one of the person's extracts: `json`, `html` (printable) or `pdf`.
 #[utoipa::path(get, path = "/api/v1/me/extracts/{number}/{format}", tag = "me",
-    params(("number" = String, Path, description = "The extract's number"), ("format" = String, Path, description = "json, html or pdf")),
+    params(("number" = String, Path, description = "The extract's number"), ("format" = String, Path, description = "json, html or pdf", pattern = "^(json|html|pdf)$")),
     responses((status = 200, description = "The file", content((Object = "application/json"), (String = "text/html"), (Vec<u8> = "application/pdf"))), Errors),
     security(("session" = [])))]
 pub async fn download(
@@ -111,15 +116,11 @@ pub struct VerdictView {
 /// Whether an extract number is genuine, altered or unknown (no login).
 #[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "public",
     params(("number" = String, Path, description = "The extract's number")),
-    responses((status = 200, body = VerdictView), (status = 404, body = VerdictView, description = "Unknown"), Errors))]
-pub async fn verdict(State(state): State<AppState>, PathOf(number): PathOf<String>) -> ApiResult<Response> {
-    Ok(match lookup(&state, number).await? {
-        Lookup::Genuine { .. } => Json(VerdictView { status: "genuine".into(), reason: None }).into_response(),
-        Lookup::Altered { reason } => {
-            Json(VerdictView { status: "altered".into(), reason: Some(reason) }).into_response()
-        }
-        Lookup::Unknown => {
-            (StatusCode::NOT_FOUND, Json(VerdictView { status: "unknown".into(), reason: None })).into_response()
-        }
-    })
+    responses((status = 200, body = VerdictView), Errors))]
+pub async fn verdict(State(state): State<AppState>, PathOf(number): PathOf<String>) -> ApiResult<Json<VerdictView>> {
+    Ok(Json(match lookup(&state, number).await? {
+        Lookup::Genuine { .. } => VerdictView { status: "genuine".into(), reason: None },
+        Lookup::Altered { reason } => VerdictView { status: "altered".into(), reason: Some(reason) },
+        Lookup::Unknown => VerdictView { status: "unknown".into(), reason: None },
+    }))
 }
