@@ -40,7 +40,7 @@ pub fn run(
         Some(t) => Arc::new(FixedClock::new(t)),
         None => Arc::new(SystemClock),
     };
-    let settings = Settings { secure_cookies: args.secure_cookies, run_clock: !args.no_clock };
+    let settings = Settings { secure_cookies: args.secure_cookies, run_clock: !args.no_clock, ..Settings::default() };
     let state = AppState::new(register, ledger, clock, settings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

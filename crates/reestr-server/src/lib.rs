@@ -12,7 +12,6 @@ mod log;
 mod ops;
 
 use std::{
-    net::SocketAddr,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -75,11 +74,14 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Run the legal clock in the background.
     pub run_clock: bool,
+    /// The longest a request may take, its body included; and the longest a client may take to
+    /// send a request's headers.
+    pub request_timeout: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { secure_cookies: false, run_clock: true }
+        Settings { secure_cookies: false, run_clock: true, request_timeout: Duration::from_secs(30) }
     }
 }
 
@@ -138,8 +140,6 @@ impl AppState {
 
 /// The longest request body the API accepts.
 const BODY_LIMIT: usize = 256 * 1024;
-/// The longest a request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole service as a router.
 pub fn app(state: AppState) -> Router {
@@ -153,7 +153,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
         .layer(SetResponseHeaderLayer::overriding(
             axum::http::header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
@@ -166,15 +166,53 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves until interrupted, with the legal clock running in the background if so set.
+///
+/// Each connection must send a request's headers within the request timeout (a client that
+/// trickles them, "slowloris", is cut off), and each request must complete within it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto::Builder, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+
     if state.settings.run_clock {
         tokio::spawn(clock_task(state.clone()));
     }
     tokio::spawn(log::checkpoint_task(state.clone()));
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let timeout = state.settings.request_timeout;
+    let app = app(state);
+    let graceful = GracefulShutdown::new();
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // A failed accept (e.g. too many open files) must not stop the service.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
+            },
+            _ = &mut interrupted => break,
+        };
+        let service = app.clone().map_request(move |req: hyper::Request<hyper::body::Incoming>| {
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            req
+        });
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(timeout);
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
+    }
+    // Finish the requests under way, for a while.
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(timeout) => {}
+    }
+    Ok(())
 }

@@ -21,6 +21,9 @@ use serde_json::{Value, json};
 
 const T0: &str = "2025-06-10T09:00:00Z";
 
+#[path = "api/hostile.rs"]
+mod hostile;
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -104,6 +107,10 @@ fn draft(person: PersonId) -> Draft {
 
 impl World {
     async fn new() -> World {
+        World::with(Settings { secure_cookies: false, run_clock: false, ..Settings::default() }).await
+    }
+
+    async fn with(settings: Settings) -> World {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(dir.path().join("r.db")).unwrap());
         let reg = Register::new(store, Codec::new(Arc::new(Keyring::generate())));
@@ -130,12 +137,7 @@ impl World {
         let signing = reestr_ledger::keys::SigningKeyPair::generate("reestr.test/log").unwrap();
         let keys = reestr_ledger::keys::KeyRing::new(signing, Default::default()).unwrap();
         let extracts = reestr_docs::Extracts::new(reg.store().clone(), reg.codec().clone(), "http://reestr.test");
-        let state = AppState::new(
-            reg.clone(),
-            LedgerState { keys, extracts },
-            clock,
-            Settings { secure_cookies: false, run_clock: false },
-        );
+        let state = AppState::new(reg.clone(), LedgerState { keys, extracts }, clock, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(reestr_server::serve(listener, state));
