@@ -11,9 +11,10 @@ use reestr_core::{
 };
 use reestr_store::{
     HistoryEntry, Inserted, Lookup, NewEvent, PersonRow, ReadTx, Result, StoreError, StoredSummons, WriteTx,
+    image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params, types::ValueRef};
 
 use crate::backend;
 
@@ -233,6 +234,26 @@ impl ReadTx for SqliteTx<'_> {
             .map(|n| n as u64)
             .map_err(backend)
     }
+
+    fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
+        // Instants are stored as integer microseconds and dates as text: already the image's form.
+        let columns: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+        let sql = format!("SELECT {} FROM {} ORDER BY {}", columns.join(", "), table.name(), table.order_by());
+        let mut stmt = self.conn.prepare(&sql).map_err(backend)?;
+        let mut rows = stmt.query([]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let cells = (0..columns.len())
+                .map(|i| match row.get_ref(i).map_err(backend)? {
+                    ValueRef::Null => Ok(Cell::Null),
+                    ValueRef::Integer(n) => Ok(Cell::Int(n)),
+                    ValueRef::Text(t) => Ok(Cell::Text(String::from_utf8_lossy(t).into_owned())),
+                    _ => Err(StoreError::Corrupt(format!("{table}.{}: unexpected type", columns[i]))),
+                })
+                .collect::<Result<_>>()?;
+            f(cells)?;
+        }
+        Ok(())
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -411,5 +432,32 @@ impl WriteTx for SqliteTx<'_> {
             ])
             .map_err(backend)?;
         Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()> {
+        let columns: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let upsert = match table {
+            Table::Rollout => {
+                " ON CONFLICT (region) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at"
+            }
+            _ => "",
+        };
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({}){upsert}", columns.join(", "), marks.join(", "));
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        for row in rows {
+            let values = row.iter().map(|c| match c {
+                Cell::Null => rusqlite::types::Value::Null,
+                Cell::Int(n) => rusqlite::types::Value::Integer(*n),
+                Cell::Text(t) => rusqlite::types::Value::Text(t.clone()),
+            });
+            stmt.execute(rusqlite::params_from_iter(values)).map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn finish_restore(&mut self) -> Result<()> {
+        // Row ids continue after the largest one by themselves; the log's seq is its row id.
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod conformance;
 mod error;
+pub mod image;
 mod register;
 mod row;
 mod store;

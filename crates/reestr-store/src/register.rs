@@ -151,8 +151,7 @@ impl Register {
                         }
                         Some(Ok((tag, chunk))) => {
                             rows += chunk.len().max(1);
-                            let outcomes =
-                                chunk.iter().map(|row| self.import_row(tx, row, actor, now)).collect::<Result<_>>()?;
+                            let outcomes = self.import_rows(tx, &chunk, actor, now)?;
                             done.push((tag, outcomes));
                         }
                     }
@@ -168,8 +167,34 @@ impl Register {
         Ok(())
     }
 
-    fn import_row(&self, tx: &mut dyn WriteTx, row: &ImportRow, actor: &Actor, now: Timestamp) -> Result<RowOutcome> {
-        let (id, passport, inn) = match tx.insert_person(&row.row)? {
+    /// Imports rows in two steps: the new persons are inserted in one bulk call, then the rows of
+    /// known persons (by SNILS) are applied in order. A row of a known person that changes its
+    /// passport or INN is checked against the register as it is at that moment, so the unique
+    /// keys stay unique whatever else the rows do.
+    fn import_rows(
+        &self,
+        tx: &mut dyn WriteTx,
+        rows: &[ImportRow],
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<RowOutcome>> {
+        let stored: Vec<&PersonRow> = rows.iter().map(|r| &r.row).collect();
+        let inserted = tx.insert_persons(&stored)?;
+        if inserted.len() != rows.len() {
+            return Err(StoreError::Backend("the bulk insert lost rows".into()));
+        }
+        rows.iter().zip(inserted).map(|(row, ins)| self.import_row(tx, row, ins, actor, now)).collect()
+    }
+
+    fn import_row(
+        &self,
+        tx: &mut dyn WriteTx,
+        row: &ImportRow,
+        inserted: Inserted,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<RowOutcome> {
+        let (id, passport, inn) = match inserted {
             Inserted::Person(id) => {
                 let e = event(EventKind::PersonCreated, actor, now, Some(id), None, &row.created);
                 tx.append(&e, now)?;
@@ -193,6 +218,12 @@ impl Register {
         let problems = person.record.check(self.dir);
         if !problems.is_empty() {
             return Ok(RowOutcome::Rejected(problems));
+        }
+        let keys = [Field::PassportSeries, Field::PassportNumber, Field::Inn];
+        if changes.iter().any(|c| keys.contains(&c.field))
+            && let Some(Inserted::Conflict { passport, inn, .. }) = key_owner_conflict(tx, &person)?
+        {
+            return Ok(RowOutcome::Rejected(taken(passport.is_some(), inn.is_some())));
         }
         self.save_person_changes(tx, &person, &changes, actor, now)?;
         Ok(RowOutcome::Updated(id))

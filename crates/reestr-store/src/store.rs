@@ -10,7 +10,10 @@ use reestr_core::{
     summons::{Change, Status, Summons, SummonsNumber},
 };
 
-use crate::{Lookup, PersonRow, Result};
+use crate::{
+    Lookup, PersonRow, Result,
+    image::{ImageRow, Table},
+};
 
 /// A storage backend.
 ///
@@ -83,11 +86,22 @@ pub trait ReadTx {
     fn events_of_person(&mut self, person: PersonId) -> Result<Vec<Event>>;
     /// The sequence number of the last event (0 for an empty log).
     fn last_seq(&mut self) -> Result<u64>;
+
+    /// Every row of a table as an image (see [`crate::image`]), in key order.
+    fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()>;
 }
 
 pub trait WriteTx: ReadTx {
     /// Inserts a person unless one of its unique keys (SNILS, passport, INN) is taken.
     fn insert_person(&mut self, row: &PersonRow) -> Result<Inserted>;
+
+    /// Inserts persons as [`WriteTx::insert_person`] would, one after another in order: each
+    /// outcome is the one its row would get after the rows before it were inserted (a conflict
+    /// names only owners that existed before the call or come earlier in `rows`). Backends
+    /// override it with their bulk path.
+    fn insert_persons(&mut self, rows: &[&PersonRow]) -> Result<Vec<Inserted>> {
+        rows.iter().map(|row| self.insert_person(row)).collect()
+    }
     fn update_person(&mut self, id: PersonId, row: &PersonRow) -> Result<()>;
     fn insert_history(&mut self, person: PersonId, change: &FieldChange, at: Timestamp, event_seq: u64) -> Result<()>;
 
@@ -107,4 +121,11 @@ pub trait WriteTx: ReadTx {
 
     /// Appends to the log in this transaction; returns the event's sequence number.
     fn append(&mut self, event: &NewEvent<'_>, recorded_at: Timestamp) -> Result<u64>;
+
+    /// Adds image rows (as [`ReadTx::dump`] gives them, ids and sequence numbers included) to a
+    /// table that holds none of them; rollout rows replace the states there.
+    fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()>;
+
+    /// After a restore: ids and sequence numbers continue after the restored ones.
+    fn finish_restore(&mut self) -> Result<()>;
 }
