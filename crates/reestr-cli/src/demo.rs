@@ -21,7 +21,7 @@ use reestr_core::{
 use reestr_store::{ImportRow, Register, RowOutcome};
 use reestr_synth::{COLUMNS, Population};
 
-use crate::{open, today};
+use crate::{db::open, today};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -47,7 +47,7 @@ enum Step {
     Act(usize, Command),
 }
 
-pub fn run(db: &str, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
+pub fn run(db: &crate::db::Db, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
     let reg = open(db)?;
     let existing = reg.stats()?.persons;
     if existing > 0 {
@@ -168,7 +168,7 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn summary(reg: &Register, db: &str) -> anyhow::Result<()> {
+fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {
     let s = reg.stats()?;
     println!("The register in {db}:");
     println!("  persons: {}", s.persons);

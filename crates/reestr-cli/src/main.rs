@@ -1,12 +1,13 @@
 //! `reestr`: the electronic register of military registration and summonses.
 
+mod db;
 mod demo;
 mod export;
 mod import;
 mod show;
 mod time;
 
-use std::{process::ExitCode, sync::Arc};
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -21,10 +22,12 @@ use reestr_core::{
     summons::{Appointment, Cancellation, Command as Step, Draft, Purpose, SummonsNumber, ValidReason},
     zone::Zone,
 };
-use reestr_sqlite::SqliteStore;
 use reestr_store::Register;
 
-use crate::time::{instant_arg, now, parse_instant};
+use crate::{
+    db::open,
+    time::{instant_arg, now, parse_instant},
+};
 
 /// The electronic register of military registration and summonses.
 ///
@@ -33,9 +36,8 @@ use crate::time::{instant_arg, now, parse_instant};
 #[derive(Debug, Parser)]
 #[command(name = "reestr", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
-    /// The database: sqlite://FILE (the default, one file, nothing to install).
-    #[arg(long, global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
-    db: String,
+    #[command(flatten)]
+    db: db::Db,
 
     /// Act as if the time were INSTANT (RFC 3339, e.g. 2025-06-07T00:00:00Z): for simulations,
     /// demonstrations and tests. The register still refuses steps dated before a summons's last.
@@ -82,6 +84,12 @@ enum Command {
     Stats,
     /// Fill the database with a synthetic population and summonses in every state.
     Demo(demo::DemoArgs),
+    /// Create or bring the database's schema up to this build's version (every command does it
+    /// on opening; run it once before starting servers against a new PostgreSQL database).
+    Migrate,
+    /// Work on whole databases.
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 #[derive(Debug, Args)]
@@ -261,14 +269,6 @@ fn main() -> ExitCode {
     }
 }
 
-pub fn open(url: &str) -> anyhow::Result<Register> {
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        bail!("PostgreSQL is not supported by this build yet; use sqlite://FILE");
-    }
-    let store = SqliteStore::open_url(url).with_context(|| format!("opening the database {url}"))?;
-    Ok(Register::new(Arc::new(store)))
-}
-
 /// Who is acting, for the log.
 fn actor() -> Actor {
     let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
@@ -337,6 +337,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("events: {}", s.last_event);
         }
         Command::Demo(args) => demo::run(&cli.db, &args, now)?,
+        Command::Migrate => db::migrate(&cli.db)?,
+        Command::Db(cmd) => db::run(cmd)?,
     }
     Ok(ExitCode::SUCCESS)
 }
