@@ -1,6 +1,8 @@
-//! Benchmarks of the embedded store, printed as Markdown for docs/BENCHMARKS.md.
+//! Benchmarks of the stores, printed as Markdown for docs/BENCHMARKS.md.
 //!
-//! Build everything first (`cargo build --release`), then run `target/release/reestr-bench`.
+//! Build everything first (`cargo build --release --workspace`), then run
+//! `target/release/reestr-bench` (the embedded store) or
+//! `target/release/reestr-bench --postgres URL` (PostgreSQL; see `postgres.rs`).
 //! The `reestr` binary is run as a child process, like the raw baseline, so both are timed and
 //! their peak memory read the same way (wall time and the child's maximum resident set).
 
@@ -38,7 +40,22 @@ struct Args {
     /// Working directory (default: a new one under the system's temp directory).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Benchmark PostgreSQL instead: a server URL whose user may create databases
+    /// (reestr_bench and reestr_bench_raw are made anew, and dropped at the end unless --keep).
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// Skip the legal clock (for the largest runs).
+    #[arg(long)]
+    no_clock: bool,
+    /// Keep the benchmark's databases.
+    #[arg(long)]
+    keep: bool,
+    /// Passport lookups timed after the import (PostgreSQL).
+    #[arg(long, default_value_t = 20_000)]
+    lookups: usize,
 }
+
+mod postgres;
 
 /// A finished child process: wall time and peak resident memory.
 struct Run {
@@ -111,9 +128,11 @@ fn main() -> anyhow::Result<()> {
     let n = args.persons;
 
     eprintln!("generating {n} synthetic persons into {}", csv.display());
-    let as_of = jiff::civil::date(2025, 1, 1);
-    Population::new(42, &PILOT_REGIONS, as_of).write_csv(std::io::BufWriter::new(std::fs::File::create(&csv)?), n)?;
+    let passports = generate(&csv, n, args.lookups)?;
     let size = std::fs::metadata(&csv)?.len();
+    if let Some(url) = &args.postgres {
+        return postgres::run(&args, &reestr, &csv, size, &passports, url);
+    }
 
     // The raw baseline: the sqlite3 shell importing the same file into a table with the same
     // columns, a primary key and one secondary index.
@@ -159,14 +178,40 @@ fn main() -> anyhow::Result<()> {
     }
     println!("\nRatio reestr / raw: **{:.2}x**\n", import.wall.as_secs_f64() / raw.wall.as_secs_f64());
 
-    clock(&reestr, &db, &url, &args)?;
+    clock(&reestr, Arc::new(SqliteStore::open(&db)?), &url, &args)?;
+    let plan: String = rusqlite::Connection::open(&db)?.query_row(
+        "EXPLAIN QUERY PLAN SELECT id, state FROM summonses WHERE next_due_at <= 0 ORDER BY next_due_at LIMIT 1000",
+        [],
+        |r| r.get(3),
+    )?;
+    println!("\nThe clock's query plan: `{plan}` (the due summonses are read from the partial index, not by a scan).");
     eprintln!("done; the files are in {}", dir.display());
     Ok(())
 }
 
+/// Writes `n` synthetic persons as CSV; returns the passport lookup keys of about `samples` of
+/// them, spread over the file.
+fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<i64>> {
+    let mut population = Population::new(42, &PILOT_REGIONS, jiff::civil::date(2025, 1, 1));
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(csv)?));
+    w.write_record(COLUMNS.iter().map(|f| f.name()))?;
+    let series = COLUMNS.iter().position(|f| f.name() == "passport_series").context("no passport_series")?;
+    let number = COLUMNS.iter().position(|f| f.name() == "passport_number").context("no passport_number")?;
+    let step = (n / samples.max(1) as u64).max(1);
+    let mut keys = Vec::with_capacity(samples);
+    for i in 0..n {
+        let row = population.next_row();
+        if i % step == 0 && keys.len() < samples {
+            keys.push(format!("{}{}", row[series], row[number]).parse()?);
+        }
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(keys)
+}
+
 /// The clock: posts one summons per person, arranged so that a chosen number are due.
-fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()> {
-    let store = SqliteStore::open(db)?;
+fn clock(reestr: &Path, store: Arc<dyn Store>, url: &str, args: &Args) -> anyhow::Result<()> {
     let policy = PolicyBook::builtin().get("seed-2025")?;
     let dir = Directory::builtin();
     // Summonses posted at t0 are served at the end of t0's seventh local day; those posted
@@ -245,11 +290,5 @@ fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()>
             mib(run.max_rss_kib)
         );
     }
-    let plan: String = rusqlite::Connection::open(db)?.query_row(
-        "EXPLAIN QUERY PLAN SELECT id, state FROM summonses WHERE next_due_at <= 0 ORDER BY next_due_at LIMIT 1000",
-        [],
-        |r| r.get(3),
-    )?;
-    println!("\nThe clock's query plan: `{plan}` (the due summonses are read from the partial index, not by a scan).");
     Ok(())
 }

@@ -90,8 +90,12 @@ CREATE TABLE measures (
     lift_cause  text,
     PRIMARY KEY (region, id),
     -- A measure starts at most once per instant: two clocks cannot both start it.
-    UNIQUE (region, summons_id, kind, started_at),
-    FOREIGN KEY (region, summons_id) REFERENCES summonses (region, id)
+    UNIQUE (region, summons_id, kind, started_at)
+    -- No foreign key to summonses (SQLite has one): on PostgreSQL 15 a key referring to a
+    -- partitioned table costs a partition-pruned lookup per row, which made the clock's measures
+    -- nine times slower (137 against 16 microseconds a row, docs/BENCHMARKS.md). Measures are
+    -- only written by the store together with their summons, and `reestr db copy` checks that
+    -- each joins its summons.
 ) PARTITION BY LIST (region);
 ALTER SEQUENCE measures_id_seq OWNED BY measures.id;
 CREATE INDEX measures_in_force ON measures (person_id) WHERE lifted_at IS NULL;
