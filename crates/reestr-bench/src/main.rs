@@ -178,7 +178,7 @@ fn main() -> anyhow::Result<()> {
     }
     println!("\nRatio reestr / raw: **{:.2}x**\n", import.wall.as_secs_f64() / raw.wall.as_secs_f64());
 
-    clock(&reestr, Arc::new(SqliteStore::open(&db)?), &url, &args)?;
+    clock(&reestr, Arc::new(SqliteStore::open(&db)?), &url, &args, &mut || Ok(()))?;
     let plan: String = rusqlite::Connection::open(&db)?.query_row(
         "EXPLAIN QUERY PLAN SELECT id, state FROM summonses WHERE next_due_at <= 0 ORDER BY next_due_at LIMIT 1000",
         [],
@@ -211,7 +211,15 @@ fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<i64>> {
 }
 
 /// The clock: posts one summons per person, arranged so that a chosen number are due.
-fn clock(reestr: &Path, store: Arc<dyn Store>, url: &str, args: &Args) -> anyhow::Result<()> {
+/// `settle` runs after the posting, before the clock (PostgreSQL: ANALYZE, as autovacuum would
+/// after a bulk change).
+fn clock(
+    reestr: &Path,
+    store: Arc<dyn Store>,
+    url: &str,
+    args: &Args,
+    settle: &mut dyn FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let policy = PolicyBook::builtin().get("seed-2025")?;
     let dir = Directory::builtin();
     // Summonses posted at t0 are served at the end of t0's seventh local day; those posted
@@ -265,6 +273,7 @@ fn clock(reestr: &Path, store: Arc<dyn Store>, url: &str, args: &Args) -> anyhow
     }
     drop(store);
     eprintln!("posted in {}", secs(started.elapsed()));
+    settle()?;
 
     let run_clock = |at: Timestamp| measure(Command::new(reestr).args(["clock", "--db", url, "--at", &at.to_string()]));
     let first = run_clock(due_after)?;

@@ -113,7 +113,7 @@ pub fn run(args: &Args, reestr: &Path, csv: &Path, csv_size: u64, passports: &[i
 
     if !args.no_clock {
         let store: Arc<dyn Store> = Arc::new(PgStore::open(&bench_url)?);
-        crate::clock(reestr, store, &bench_url, args)?;
+        crate::clock(reestr, store, &bench_url, args, &mut || Ok(bench.batch_execute("ANALYZE")?))?;
         let plan = bench.query(
             "EXPLAIN SELECT id, state FROM summonses WHERE next_due_at <= now() ORDER BY next_due_at LIMIT 1000",
             &[],
@@ -122,6 +122,25 @@ pub fn run(args: &Args, reestr: &Path, csv: &Path, csv_size: u64, passports: &[i
         println!(
             "\nThe clock's query plan begins: `{}` (an ordered merge of each region's partial index on next_due_at, no scan).",
             lines.join(" / ")
+        );
+        let part = |t: &str| {
+            format!(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_inherits i
+                 JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '{t}'::regclass"
+            )
+        };
+        let counts = bench.query_one(
+            "SELECT (SELECT count(*) FROM summonses), (SELECT count(*) FROM measures), (SELECT seq FROM log_head)",
+            &[],
+        )?;
+        let (summonses, measures, events): (i64, i64, i64) = (counts.get(0), counts.get(1), counts.get(2));
+        println!(
+            "\nAfter the clock: {summonses} summonses take {}, {measures} measures {}, {events} events {} \
+             (with their indexes); the database {}.",
+            gib(size(&mut bench, &part("summonses"))?),
+            gib(size(&mut bench, &part("measures"))?),
+            gib(size(&mut bench, &part("events"))?),
+            gib(size(&mut bench, "SELECT pg_database_size(current_database())")?)
         );
     }
     drop(bench);

@@ -96,22 +96,28 @@ impl<'c> PgTx<'c> {
         if !w.summonses.is_empty() {
             let pending = std::mem::take(&mut w.summonses);
             w.summons_at.clear();
-            let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            // One statement per region: with the region a constant, the planner prunes to its
+            // partition instead of preparing an update of every region's; `id = ANY` lets it see
+            // how few rows are touched (else it hashes the whole partition).
+            let mut by_region: BTreeMap<i64, Vec<&PendingSummons>> = BTreeMap::new();
             for p in &pending {
-                cols.0.push(p.region);
-                cols.1.push(p.id);
-                cols.2.push(p.status);
-                cols.3.push(p.next_due);
-                cols.4.push(p.state.as_str());
+                by_region.entry(p.region).or_default().push(p);
             }
             let sql = "UPDATE summonses s SET status = u.status, next_due_at = u.next_due, state = u.state
-                       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[])
-                            AS u(region, id, status, next_due, state)
-                       WHERE s.region = u.region AND s.id = u.id";
+                       FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[])
+                            AS u(id, status, next_due, state)
+                       WHERE s.region = $1 AND s.id = ANY($2) AND s.id = u.id";
             let stmt = self.conn.statement(sql)?;
-            let n = self.conn.client.execute(&stmt, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4]).map_err(backend)?;
-            if n != pending.len() as u64 {
-                return Err(StoreError::Corrupt(format!("updated {n} of {} summonses", pending.len())));
+            for (region, updates) in by_region {
+                let ids: Vec<i64> = updates.iter().map(|p| p.id).collect();
+                let statuses: Vec<&str> = updates.iter().map(|p| p.status).collect();
+                let dues: Vec<Option<Micros>> = updates.iter().map(|p| p.next_due).collect();
+                let states: Vec<&str> = updates.iter().map(|p| p.state.as_str()).collect();
+                let n =
+                    self.conn.client.execute(&stmt, &[&region, &ids, &statuses, &dues, &states]).map_err(backend)?;
+                if n != ids.len() as u64 {
+                    return Err(StoreError::Corrupt(format!("updated {n} of {} summonses", ids.len())));
+                }
             }
         }
         let w = self.write.as_mut().ok_or_else(|| StoreError::Backend("no writes".into()))?;
