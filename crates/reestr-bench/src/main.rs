@@ -50,6 +50,9 @@ struct Args {
     /// Keep the benchmark's databases.
     #[arg(long)]
     keep: bool,
+    /// Skip the raw baseline (for the largest runs).
+    #[arg(long)]
+    no_baseline: bool,
     /// Passport lookups timed after the import (PostgreSQL).
     #[arg(long, default_value_t = 20_000)]
     lookups: usize,

@@ -49,6 +49,9 @@ pub fn run(args: &Args, reestr: &Path, csv: &Path, csv_size: u64, passports: &[i
     let bench_url = with_database(url, BENCH_DB)?;
     let version: String = admin.query_one("SHOW server_version", &[])?.get(0);
 
+    if args.no_baseline {
+        return import_only(args, reestr, csv, csv_size, passports, &bench_url, &version);
+    }
     // The baseline: the CSV's columns as text, with the indexes reestr keeps on persons (the
     // SNILS as primary key, unique passport and INN, and the name index).
     eprintln!("raw baseline: psql \\copy");
@@ -150,6 +153,45 @@ pub fn run(args: &Args, reestr: &Path, csv: &Path, csv_size: u64, passports: &[i
         }
     }
     Ok(())
+}
+
+/// The register's import alone, with its size and lookups (for the largest runs).
+fn import_only(
+    args: &Args,
+    reestr: &Path,
+    csv: &Path,
+    csv_size: u64,
+    passports: &[i64],
+    bench_url: &str,
+    version: &str,
+) -> anyhow::Result<()> {
+    let n = args.persons;
+    eprintln!("reestr import persons");
+    let import = measure(Command::new(reestr).args(["import", "persons"]).arg(csv).args([
+        "--db",
+        bench_url,
+        "--as-of",
+        "2025-01-01",
+    ]))?;
+    if !import.stdout.contains(&format!("imported {n}, updated 0, rejected 0")) {
+        bail!("the import did not take every row: {}", import.stdout);
+    }
+    let mut bench = Client::connect(bench_url, NoTls)?;
+    let db_size = size(&mut bench, "SELECT pg_database_size(current_database())")?;
+    let persons_size = size(&mut bench, "SELECT pg_total_relation_size('persons')")?;
+    println!(
+        "## PostgreSQL {version}: import of {n} persons from CSV ({:.0} MiB), no baseline\n",
+        csv_size as f64 / 1048576.0
+    );
+    println!(
+        "`reestr import persons`: {} ({:.0} rows/s, client peak memory {}); the database {}, of which persons {}.\n",
+        secs(import.wall),
+        n as f64 / import.wall.as_secs_f64(),
+        mib(import.max_rss_kib),
+        gib(db_size),
+        gib(persons_size)
+    );
+    lookups(bench_url, passports)
 }
 
 /// Passport lookups through the store (`ReadTx::person_by(Lookup::Passport)`, a read
