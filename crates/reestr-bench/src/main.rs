@@ -17,13 +17,14 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use jiff::{SignedDuration, Timestamp};
 use reestr_core::{
+    ids::Passport,
     person::PersonId,
     policy::PolicyBook,
     region::{Directory, PILOT_REGIONS},
     summons::{Appointment, Draft, Purpose, Summons, SummonsNumber},
 };
 use reestr_sqlite::SqliteStore;
-use reestr_store::Store;
+use reestr_store::{Codec, Keyring, Store, SummonsRow};
 use reestr_synth::{COLUMNS, Population};
 
 #[derive(Debug, Parser)]
@@ -181,7 +182,9 @@ fn main() -> anyhow::Result<()> {
     }
     println!("\nRatio reestr / raw: **{:.2}x**\n", import.wall.as_secs_f64() / raw.wall.as_secs_f64());
 
-    clock(&reestr, Arc::new(SqliteStore::open(&db)?), &url, &args, &mut || Ok(()))?;
+    // The import generated the database's keys beside it; summonses are sealed with them.
+    let codec = Codec::new(Arc::new(Keyring::load(&Keyring::dir_for(&db))?));
+    clock(&reestr, Arc::new(SqliteStore::open(&db)?), &codec, (&url, &[]), &args, &mut || Ok(()))?;
     let plan: String = rusqlite::Connection::open(&db)?.query_row(
         "EXPLAIN QUERY PLAN SELECT id, state FROM summonses WHERE next_due_at <= 0 ORDER BY next_due_at LIMIT 1000",
         [],
@@ -192,9 +195,9 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `n` synthetic persons as CSV; returns the passport lookup keys of about `samples` of
-/// them, spread over the file.
-fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<i64>> {
+/// Writes `n` synthetic persons as CSV; returns the passports of about `samples` of them, spread
+/// over the file.
+fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<Passport>> {
     let mut population = Population::new(42, &PILOT_REGIONS, jiff::civil::date(2025, 1, 1));
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(csv)?));
     w.write_record(COLUMNS.iter().map(|f| f.name()))?;
@@ -205,7 +208,7 @@ fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<i64>> {
     for i in 0..n {
         let row = population.next_row();
         if i % step == 0 && keys.len() < samples {
-            keys.push(format!("{}{}", row[series], row[number]).parse()?);
+            keys.push(Passport { series: row[series].parse()?, number: row[number].parse()? });
         }
         w.write_record(&row)?;
     }
@@ -214,12 +217,14 @@ fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<i64>> {
 }
 
 /// The clock: posts one summons per person, arranged so that a chosen number are due.
-/// `settle` runs after the posting, before the clock (PostgreSQL: ANALYZE, as autovacuum would
-/// after a bulk change).
+/// Summonses are sealed with `codec`, the keys the import made; `envs` go to each `reestr`
+/// run. `settle` runs after the posting, before the clock (PostgreSQL: ANALYZE, as autovacuum
+/// would after a bulk change).
 fn clock(
     reestr: &Path,
     store: Arc<dyn Store>,
-    url: &str,
+    codec: &Codec,
+    (url, envs): (&str, &[(&str, String)]),
     args: &Args,
     settle: &mut dyn FnMut() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -268,7 +273,7 @@ fn clock(
                 };
                 let number = SummonsNumber::new(region, 2025, i + 1);
                 let (s, _) = Summons::post(number, draft, policy, c.zone.clone(), at)?;
-                tx.insert_summons(&s, s.next_due(policy)?)?;
+                tx.insert_summons(&SummonsRow::new(&s, s.next_due(policy)?, codec)?)?;
             }
             Ok(())
         })?;
@@ -278,7 +283,14 @@ fn clock(
     eprintln!("posted in {}", secs(started.elapsed()));
     settle()?;
 
-    let run_clock = |at: Timestamp| measure(Command::new(reestr).args(["clock", "--db", url, "--at", &at.to_string()]));
+    let run_clock = |at: Timestamp| {
+        let mut cmd = Command::new(reestr);
+        cmd.args(["clock", "--db", url, "--at", &at.to_string()]);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        measure(&mut cmd)
+    };
     let first = run_clock(due_after)?;
     // Untimed: the first few reach their window's end, so the next run has only the many.
     run_clock(t0 + SignedDuration::from_hours(24 * 40))?;

@@ -1,14 +1,18 @@
-//! Which database: the backend is chosen by the URL's scheme. `reestr migrate` and
-//! `reestr db copy`.
+//! Which database, with its keys: the backend is chosen by the URL's scheme. `reestr migrate`
+//! and `reestr db copy`.
 
-use std::{fmt, sync::Arc};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use reestr_postgres::{PgOptions, PgStore, is_postgres_url};
 use reestr_sqlite::SqliteStore;
 use reestr_store::{
-    Register, Store,
+    Codec, Keyring, Register, Store,
     image::{self, Table, TableDigest},
 };
 
@@ -60,8 +64,100 @@ pub fn open_store(url: &str, replica: Option<&str>) -> anyhow::Result<Arc<dyn St
     Ok(Arc::new(store))
 }
 
+/// Opens the register a URL names, with its keys (see [`keys_for`]).
 pub fn open(db: &Db) -> anyhow::Result<Register> {
-    Ok(Register::new(open_store(&db.url, db.replica.as_deref())?))
+    if !is_postgres_url(&db.url) {
+        if db.replica.is_some() {
+            bail!("--replica-db needs a PostgreSQL database (--db postgres://...)");
+        }
+        let path = sqlite_path(&db.url)?;
+        return open_with(&path, keys_for(&path)?);
+    }
+    let store = open_store(&db.url, db.replica.as_deref())?;
+    let keys = postgres_keys(&*store)?;
+    Ok(Register::new(store, Codec::new(Arc::new(keys))))
+}
+
+/// The keys of a PostgreSQL register: from `REESTR_DATA_KEYS` and `REESTR_INDEX_KEY`, else from
+/// `REESTR_KEYS_DIR` (there is no file to keep them beside). A register that holds persons but
+/// whose directory does not exist is an error; an empty one gets new keys there.
+fn postgres_keys(store: &dyn Store) -> anyhow::Result<Keyring> {
+    if let (Ok(data), Ok(index)) = (std::env::var("REESTR_DATA_KEYS"), std::env::var("REESTR_INDEX_KEY")) {
+        return Ok(Keyring::from_texts(&data, &index)?);
+    }
+    let Some(dir) = std::env::var_os("REESTR_KEYS_DIR").map(PathBuf::from) else {
+        bail!(
+            "a PostgreSQL register needs its keys: set REESTR_KEYS_DIR to their directory (new keys are made \
+             there for a new register), or give them in REESTR_DATA_KEYS and REESTR_INDEX_KEY"
+        );
+    };
+    if dir.exists() {
+        return Keyring::load(&dir).with_context(|| format!("reading the keys in {}", dir.display()));
+    }
+    let mut persons = 0;
+    store.read(&mut |tx| {
+        persons = tx.count_persons()?;
+        Ok(())
+    })?;
+    if persons > 0 {
+        bail!("the register holds persons but its keys are not in {}: restore them there", dir.display());
+    }
+    let keys = Keyring::generate();
+    keys.save(&dir)?;
+    eprintln!(
+        "reestr: generated the register's keys in {}; keep them safe and backed up: without them the personal data cannot be read",
+        dir.display()
+    );
+    Ok(keys)
+}
+
+/// The SQLite file a URL names: `sqlite://FILE`, `sqlite:FILE` or a plain path.
+pub fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
+    if is_postgres_url(url) {
+        bail!("this command works on an SQLite file; a PostgreSQL register's keys are in REESTR_KEYS_DIR");
+    }
+    if url.contains("://") && !url.starts_with("sqlite:") {
+        bail!("{}: the database URL must begin with sqlite:, postgres: or postgresql:", redact(url));
+    }
+    Ok(PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)))
+}
+/// Where the keys are kept: `REESTR_KEYS_DIR`, else a directory beside the database.
+pub fn keys_dir(db: &Path) -> PathBuf {
+    std::env::var_os("REESTR_KEYS_DIR").map_or_else(|| Keyring::dir_for(db), PathBuf::from)
+}
+
+/// The keys of a database: from `REESTR_DATA_KEYS` and `REESTR_INDEX_KEY` (the files' contents),
+/// else from the key directory. A new database gets new keys, generated into the directory; an
+/// existing one without its keys is an error, never a silent new start.
+pub fn keys_for(db: &Path) -> anyhow::Result<Keyring> {
+    if let (Ok(data), Ok(index)) = (std::env::var("REESTR_DATA_KEYS"), std::env::var("REESTR_INDEX_KEY")) {
+        return Ok(Keyring::from_texts(&data, &index)?);
+    }
+    let dir = keys_dir(db);
+    if dir.exists() {
+        return Keyring::load(&dir).with_context(|| format!("reading the keys in {}", dir.display()));
+    }
+    if std::fs::metadata(db).is_ok_and(|m| m.len() > 0) {
+        bail!(
+            "the database {} exists but its keys are not in {}: restore them there, or point REESTR_KEYS_DIR at them",
+            db.display(),
+            dir.display()
+        );
+    }
+    let keys = Keyring::generate();
+    keys.save(&dir)?;
+    eprintln!(
+        "reestr: generated the keys for {} in {}; keep them safe and backed up: without them the personal data cannot be read",
+        db.display(),
+        dir.display()
+    );
+    Ok(keys)
+}
+
+/// Opens the register with the given keys.
+pub fn open_with(path: &Path, keys: Keyring) -> anyhow::Result<Register> {
+    let store = SqliteStore::open(path).with_context(|| format!("opening the database {}", path.display()))?;
+    Ok(Register::new(Arc::new(store), Codec::new(Arc::new(keys))))
 }
 
 /// The latest migration version this build applies to the database's backend.
@@ -132,6 +228,29 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<()> {
         redact(&args.to),
         events.unwrap_or(0)
     );
+    // The personal data stays sealed with the source's keys: the copy needs them too.
+    let source_keys = if is_postgres_url(&args.from) {
+        std::env::var_os("REESTR_KEYS_DIR").map(PathBuf::from)
+    } else {
+        Some(keys_dir(&sqlite_path(&args.from)?))
+    };
+    match (source_keys, is_postgres_url(&args.to)) {
+        (Some(from), false) => {
+            let to = keys_dir(&sqlite_path(&args.to)?);
+            if from.is_dir() && !to.exists() {
+                std::fs::create_dir_all(&to)?;
+                for entry in std::fs::read_dir(&from)? {
+                    let entry = entry?;
+                    std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+                }
+                println!("the copy's keys, the source's, are in {}", to.display());
+            }
+        }
+        (Some(from), true) => {
+            println!("open the copy with the source's keys: REESTR_KEYS_DIR={}", from.display());
+        }
+        (None, _) => println!("open the copy with the source's keys"),
+    }
     Ok(())
 }
 

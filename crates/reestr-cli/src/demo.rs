@@ -1,27 +1,32 @@
-//! `reestr demo`: a synthetic population in the pilot regions with summonses in every state.
+//! `reestr demo`: a synthetic population in the pilot regions with summonses in every state, an
+//! account of every role, and then the register served over HTTP.
 //!
 //! The history is simulated over the hundred days before now: persons are imported, summonses
 //! posted, some handed over, appeared, excused or cancelled, and the legal clock runs day by day,
-//! so measures exist where people did not appear.
+//! so measures exist where people did not appear. The demo accounts (passwords, second-factor
+//! seeds, API keys) are written beside the database in DB.demo.json: synthetic data only.
 
-use std::sync::Arc;
+use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context;
 use clap::Args;
 use jiff::{SignedDuration, Timestamp, civil::Time};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use reestr_core::{
+    access::{Principal, Role, Scope},
     days::DateRange,
-    event::Actor,
+    event::EventKind,
+    measure::MeasureKind,
     person::{Field, PersonId, Provenance, Record, Registration, Value},
     policy::ServiceMethod,
     region::PILOT_REGIONS,
     summons::{Appointment, Cancellation, Command, Draft, Purpose, SummonsNumber, ValidReason},
 };
-use reestr_store::{ImportRow, Register, RowOutcome};
+use reestr_store::{ImportRow, NewUser, Register, RowOutcome};
 use reestr_synth::{COLUMNS, Population};
+use serde::{Deserialize, Serialize};
 
-use crate::{db::open, today};
+use crate::{db, serve, today};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -42,29 +47,75 @@ pub struct DemoArgs {
 /// How many days of history the demo simulates.
 const HISTORY_DAYS: i64 = 100;
 
+/// The demo's accounts, kept beside the database so a second run can print them again.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Accounts {
+    pub users: Vec<Account>,
+    pub keys: Vec<KeyAccount>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Account {
+    pub role: String,
+    pub login: String,
+    pub password: String,
+    pub totp_seed: Option<String>,
+    pub scope: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeyAccount {
+    pub agency: String,
+    pub role: String,
+    pub kinds: Vec<String>,
+    pub key: String,
+}
+
+/// Beside the SQLite file; for PostgreSQL, beside its keys.
+fn accounts_file(db: &db::Db) -> anyhow::Result<PathBuf> {
+    let mut name = match db::sqlite_path(&db.url) {
+        Ok(path) => path.into_os_string(),
+        Err(_) => std::env::var_os("REESTR_KEYS_DIR").context("REESTR_KEYS_DIR")?,
+    };
+    name.push(".demo.json");
+    Ok(PathBuf::from(name))
+}
+
 enum Step {
     Issue(usize),
     Act(usize, Command),
 }
 
-pub fn run(db: &crate::db::Db, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
-    let reg = open(db)?;
+pub fn run(db: &db::Db, args: &DemoArgs, now: Timestamp, at: Option<Timestamp>) -> anyhow::Result<()> {
+    let reg = db::open(db)?;
     let existing = reg.stats()?.persons;
+    let file = accounts_file(db)?;
     if existing > 0 {
         println!("{db} already holds {existing} persons; not seeding again.");
     } else {
-        seed(&reg, args, now)?;
+        let accounts = seed(&reg, args, now)?;
+        std::fs::write(&file, serde_json::to_vec_pretty(&accounts)?)
+            .with_context(|| format!("writing {}", file.display()))?;
     }
     summary(&reg, db)?;
+    match std::fs::read(&file).ok().and_then(|b| serde_json::from_slice::<Accounts>(&b).ok()) {
+        Some(accounts) => print_accounts(&accounts, &file, now),
+        None => println!("\n(No demo accounts file at {}.)", file.display()),
+    }
     if !args.no_serve {
-        println!("\nThe register's HTTP server is not part of this build yet; the data above is ready.");
-        println!("(It would listen on {}.)", args.listen);
+        let serve_args = serve::ServeArgs { listen: args.listen.clone(), secure_cookies: false, no_clock: false };
+        serve::run(reg, &serve_args, at)?;
     }
     Ok(())
 }
 
-fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
-    let actor = Actor::demo();
+fn password(rng: &mut StdRng) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..14).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+}
+
+fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<Accounts> {
+    let op = Principal { actor: reestr_core::event::Actor::demo(), ..crate::operator() };
     let now = Timestamp::from_second(now.as_second())?;
     let start = now - SignedDuration::from_hours(24 * HISTORY_DAYS);
     let mut population = Population::new(args.seed, &PILOT_REGIONS, today(now));
@@ -74,6 +125,7 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
     while (people.len() as u64) < args.persons {
         let chunk = (args.persons - people.len() as u64).min(5000);
         let mut rows = Vec::new();
+        let mut records = Vec::new();
         for _ in 0..chunk {
             line += 1;
             let texts = population.next_row();
@@ -83,10 +135,10 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
                 reg.directory(),
             )
             .map_err(|p| anyhow::anyhow!("the synthetic person at line {line} is invalid: {p:?}"))?;
-            rows.push((ImportRow::new(line, &record)?, record));
+            rows.push(ImportRow::new(line, &record, reg.codec())?);
+            records.push(record);
         }
-        let (rows, records): (Vec<ImportRow>, Vec<Record>) = rows.into_iter().unzip();
-        for (record, outcome) in records.into_iter().zip(reg.import(rows, &actor, start)?) {
+        for (record, outcome) in records.into_iter().zip(reg.import(&op, rows, start)?) {
             if let RowOutcome::Created(id) = outcome {
                 people.push((id, record));
             }
@@ -120,8 +172,7 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
         plan.push((posted, Step::Issue(i)));
         let minutes = rng.random_range(0..600);
         let days = |d: i64| posted + SignedDuration::from_hours(24 * d) + SignedDuration::from_mins(minutes);
-        let roll = rng.random_range(0..100);
-        let step = match roll {
+        let step = match rng.random_range(0..100) {
             0..=19 => Some((days(rng.random_range(1..25)), Command::Appear)),
             20..=29 => Some((days(rng.random_range(30..50)), Command::Appear)),
             30..=37 => {
@@ -155,17 +206,74 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<()> {
             reg.run_clock(Timestamp::from_second(day * 86_400)?, 1000)?;
         }
         match step {
-            Step::Issue(i) => numbers[i] = Some(reg.issue(drafts[i].clone(), &actor, at)?.number),
+            Step::Issue(i) => numbers[i] = Some(reg.issue(&op, drafts[i].clone(), at)?.number),
             Step::Act(i, command) => {
                 if let Some(number) = &numbers[i] {
                     // A planned step may no longer fit (e.g. a hand-over after deemed service).
-                    let _ = reg.act(number, command, &actor, at);
+                    let _ = reg.act(&op, number, command, at);
                 }
             }
         }
     }
     reg.run_clock(now, 1000)?;
-    Ok(())
+    accounts(reg, &op, &mut rng, now)
+}
+
+/// An account of every role, around a person who has measures in force.
+fn accounts(reg: &Register, op: &Principal, rng: &mut StdRng, now: Timestamp) -> anyhow::Result<Accounts> {
+    let events = reg.events(0, usize::MAX >> 1)?;
+    let person = events
+        .iter()
+        .rev()
+        .find(|e| {
+            e.kind == EventKind::MeasureStarted && e.summons.as_ref().is_some_and(|n| n.as_str().starts_with("62-"))
+        })
+        .or_else(|| events.iter().find(|e| e.kind == EventKind::SummonsPosted))
+        .and_then(|e| e.person)
+        .context("the demo posted no summons")?;
+    let commissariat = reg
+        .read_person(op, person, Some(&[Field::Commissariat]), Some("demo set-up"), now)?
+        .record
+        .commissariat()
+        .cloned()
+        .context("no commissariat")?;
+    let region = commissariat.region();
+    let mut out = Accounts::default();
+    let roles: [(&str, Role, Scope); 6] = [
+        ("citizen", Role::Citizen, Scope::Person(person)),
+        ("registrar", Role::Registrar, Scope::Commissariat(commissariat.clone())),
+        ("medic", Role::MedicalCommission, Scope::Commissariat(commissariat.clone())),
+        ("supervisor", Role::Supervisor, Scope::Region(region)),
+        ("security", Role::SecurityService, Scope::All),
+        ("admin", Role::Admin, Scope::All),
+    ];
+    for (login, role, scope) in roles {
+        let password = password(rng);
+        let shown = serde_json::to_string(&scope)?;
+        let (_, seed) =
+            reg.add_user(op, NewUser { login: login.into(), role, scope, password: password.clone() }, now)?;
+        out.users.push(Account {
+            role: role.to_string(),
+            login: login.into(),
+            password,
+            totp_seed: seed,
+            scope: shown,
+        });
+    }
+    for (agency, role, kinds) in [
+        ("border-service", Role::Agency, vec![MeasureKind::ExitBan]),
+        ("traffic-police", Role::Agency, vec![MeasureKind::DrivingBan, MeasureKind::VehicleRegistrationBan]),
+        ("security-service", Role::SecurityService, vec![]),
+    ] {
+        let key = reg.create_key(op, agency, role, kinds.clone(), now)?.key;
+        out.keys.push(KeyAccount {
+            agency: agency.into(),
+            role: role.to_string(),
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            key,
+        });
+    }
+    Ok(out)
 }
 
 fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {
@@ -177,12 +285,32 @@ fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {
     }
     println!("  measures in force: {}", s.measures_in_force);
     println!("  events in the log: {}", s.last_event);
-    let started = reg.events(0, 10_000)?.into_iter().find(|e| e.kind == reestr_core::event::EventKind::MeasureStarted);
-    if let Some((person, number)) = started.and_then(|e| Some((e.person?, e.summons?))) {
-        println!("\nTry:");
-        println!("  reestr person show --id {person}");
-        println!("  reestr summons show {number}");
-        println!("  reestr deadlines --policy seed-2025 --zone Europe/Moscow --posted 2025-05-09T14:00:00+03:00");
-    }
     Ok(())
+}
+
+fn print_accounts(a: &Accounts, file: &std::path::Path, now: Timestamp) {
+    println!("\nDemo accounts (synthetic; also in {}):", file.display());
+    for u in &a.users {
+        let code = u.totp_seed.as_deref().and_then(|s| reestr_store::totp_code(s, now));
+        match (&u.totp_seed, code) {
+            (Some(seed), Some(code)) => println!(
+                "  {:<18} login {:<11} password {}  one-time code now {code} (seed {seed}; `reestr totp {seed}`)",
+                u.role, u.login, u.password
+            ),
+            _ => println!("  {:<18} login {:<11} password {}", u.role, u.login, u.password),
+        }
+    }
+    for k in &a.keys {
+        println!(
+            "  API key of {} ({}{}): {}",
+            k.agency,
+            k.role,
+            if k.kinds.is_empty() { String::new() } else { format!(": {}", k.kinds.join(", ")) },
+            k.key
+        );
+    }
+    println!(
+        "\nLog in: curl -c jar -H 'Content-Type: application/json' -d '{{\"login\":\"citizen\",\"password\":\"…\"}}' http://127.0.0.1:8080/api/v1/auth/login"
+    );
+    println!("Then:   curl -b jar http://127.0.0.1:8080/api/v1/me/summonses");
 }

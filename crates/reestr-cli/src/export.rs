@@ -8,7 +8,7 @@ use std::{
 
 use anyhow::Context;
 use clap::Args;
-use reestr_core::person::Field;
+use reestr_core::{access::Principal, person::Field};
 use reestr_store::{Register, StoreError};
 
 use crate::Format;
@@ -22,7 +22,7 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-pub fn run(reg: &Register, args: &ExportArgs) -> anyhow::Result<()> {
+pub fn run(reg: &Register, args: &ExportArgs, op: &Principal) -> anyhow::Result<()> {
     let out: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?),
         None => Box::new(std::io::stdout().lock()),
@@ -33,13 +33,13 @@ pub fn run(reg: &Register, args: &ExportArgs) -> anyhow::Result<()> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(Field::ALL.iter().map(|f| f.name()))?;
-            reg.for_each_person(|p| {
+            reg.for_each_person(op, |p| {
                 let row = Field::ALL.iter().map(|f| p.record.text(*f).unwrap_or_default());
                 w.write_record(row).map_err(|e| StoreError::Backend(format!("writing: {e}")))
             })?;
             w.flush()?;
         }
-        Format::Jsonl => reg.for_each_person(|p| {
+        Format::Jsonl => reg.for_each_person(op, |p| {
             let object: serde_json::Map<String, serde_json::Value> =
                 p.record.entries().map(|(f, e)| (f.name().to_owned(), e.value.to_string().into())).collect();
             serde_json::to_writer(&mut out, &object)?;

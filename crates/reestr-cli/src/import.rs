@@ -18,11 +18,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::{Timestamp, civil::Date};
 use reestr_core::{
-    event::Actor,
+    access::Principal,
     person::{Field, Problem, Provenance, Record},
     region::Directory,
 };
-use reestr_store::{ImportRow, Lookup, Register, RowOutcome};
+use reestr_store::{Codec, ImportRow, Lookup, Register, RowOutcome};
 
 use crate::{EXIT_REJECTED, Format, today};
 
@@ -97,6 +97,7 @@ impl Batch {
 /// Checks each row and rejects repeats of an identifier within the file.
 struct Validator {
     provenance: Arc<Provenance>,
+    codec: Codec,
     dir: &'static Directory,
     /// The line where each identifier was first seen.
     seen: HashMap<Lookup, u64>,
@@ -106,7 +107,7 @@ impl Validator {
     fn check<'a>(&mut self, line: u64, texts: impl IntoIterator<Item = (Field, &'a str)>, batch: &mut Batch) {
         let rejects = match Record::from_texts(texts, &self.provenance, self.dir) {
             Ok(record) => match self.repeated(line, &record) {
-                None => match ImportRow::new(line, &record) {
+                None => match ImportRow::new(line, &record, &self.codec) {
                     Ok(row) => {
                         batch.rows.push(row);
                         batch.info.lines.push(line);
@@ -123,9 +124,9 @@ impl Validator {
 
     fn repeated(&mut self, line: u64, r: &Record) -> Option<Reject> {
         let keys = [
-            (Field::Snils, r.snils().map(Lookup::snils)),
-            (Field::PassportNumber, r.passport().as_ref().map(Lookup::passport)),
-            (Field::Inn, r.inn().map(Lookup::inn)),
+            (Field::Snils, r.snils().map(|s| self.codec.snils(s))),
+            (Field::PassportNumber, r.passport().as_ref().map(|p| self.codec.passport(p))),
+            (Field::Inn, r.inn().map(|i| self.codec.inn(i))),
         ];
         for (field, key) in keys {
             if let Some(first) = key.and_then(|k| self.seen.get(&k)) {
@@ -155,7 +156,7 @@ fn format_of(path: &Path, given: Option<Format>) -> anyhow::Result<Format> {
     }
 }
 
-pub fn run(reg: &Register, args: &ImportArgs, actor: &Actor, now: Timestamp) -> anyhow::Result<ExitCode> {
+pub fn run(reg: &Register, args: &ImportArgs, op: &Principal, now: Timestamp) -> anyhow::Result<ExitCode> {
     let path = &args.file;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let format = format_of(path, args.format)?;
@@ -165,7 +166,8 @@ pub fn run(reg: &Register, args: &ImportArgs, actor: &Actor, now: Timestamp) -> 
         source: args.source.clone().unwrap_or_else(|| format!("import:{name}")),
         as_of: args.as_of.unwrap_or_else(|| today(now)),
     });
-    let mut validator = Validator { provenance, dir: reg.directory(), seen: HashMap::new() };
+    let mut validator =
+        Validator { provenance, codec: reg.codec().clone(), dir: reg.directory(), seen: HashMap::new() };
     let rejects_path = rejects_path(path);
     if rejects_path.exists() {
         std::fs::remove_file(&rejects_path)
@@ -193,7 +195,7 @@ pub fn run(reg: &Register, args: &ImportArgs, actor: &Actor, now: Timestamp) -> 
             }
         })?;
         let batches = rx.into_iter().map(|b| b.map(|b| (b.info, b.rows)));
-        reg.import_chunks(batches, per_transaction, actor, now, |done| {
+        reg.import_chunks(op, batches, per_transaction, now, |done| {
             for (info, outcomes) in done {
                 report.add(info, outcomes).map_err(|e| reestr_store::StoreError::Backend(format!("{e:#}")))?;
             }

@@ -1,9 +1,11 @@
 //! `reestr`: the electronic register of military registration and summonses.
 
+mod admin;
 mod db;
 mod demo;
 mod export;
 mod import;
+mod serve;
 mod show;
 mod time;
 
@@ -13,9 +15,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::{Timestamp, civil::Date};
 use reestr_core::{
+    access::Principal,
     days::DateRange,
-    deadline::{Facts, deadlines},
-    event::Actor,
+    deadline::{Deadlines, Facts, deadlines},
     person::PersonId,
     policy::{PolicyBook, ServiceMethod},
     region::{Directory, RegionCode, Rollout},
@@ -32,7 +34,9 @@ use crate::{
 /// The electronic register of military registration and summonses.
 ///
 /// Every change is recorded with its instant and cause in an append-only log. Instants are
-/// printed in UTC (RFC 3339); legal days are counted in the commissariat's time zone.
+/// printed in UTC (RFC 3339); legal days are counted in the commissariat's time zone. Personal
+/// data is sealed at rest with keys kept beside the database (DB.keys/) unless
+/// REESTR_KEYS_DIR, or REESTR_DATA_KEYS and REESTR_INDEX_KEY, say otherwise.
 #[derive(Debug, Parser)]
 #[command(name = "reestr", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
@@ -57,13 +61,16 @@ enum Command {
     ///
     /// Example: reestr deadlines --policy seed-2025 --zone Europe/Moscow --posted 2025-05-09T14:00:00+03:00
     Deadlines(DeadlinesArgs),
+    /// Serve the register over HTTP: the JSON API, its OpenAPI document, metrics, and the legal
+    /// clock in the background.
+    Serve(serve::ServeArgs),
     /// Import records from a file.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Export records to a file, in the format import reads.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Read a person's record, its provenance and history.
+    /// Read a person's record, its provenance and history (a logged read).
     #[command(subcommand)]
     Person(PersonCommand),
     /// Post summonses and record what happens to them.
@@ -78,11 +85,27 @@ enum Command {
     /// The policies the register applies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Users of the service: citizens, registrars, medical commissions, supervisors, security
+    /// services, admins.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// API keys for agencies.
+    #[command(subcommand)]
+    Key(admin::KeyCommand),
+    /// The keys that seal personal data at rest.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+    /// Print the current one-time code for a second-factor seed (base32): for demonstrations.
+    Totp {
+        /// The seed, as printed when the user was added.
+        seed: String,
+    },
     /// Print the event log as JSON lines.
     Log(LogArgs),
     /// Counts of persons, summonses by status and measures in force.
     Stats,
-    /// Fill the database with a synthetic population and summonses in every state.
+    /// Fill the database with a synthetic population, summonses in every state and an account
+    /// of every role, print the accounts, and serve the register.
     Demo(demo::DemoArgs),
     /// Create or bring the database's schema up to this build's version (every command does it
     /// on opening; run it once before starting servers against a new PostgreSQL database).
@@ -132,7 +155,7 @@ enum ImportCommand {
     /// Import persons from CSV (header row) or JSON Lines. Columns are the record's field names
     /// (see the README); rows are validated, the good ones taken, each rejected row reported with
     /// line, field and reason on stderr and in FILE.rejects.csv. Exit status 3 when anything was
-    /// rejected. Batches commit whole; rerunning an interrupted import resumes it.
+    /// rejected. Transactions commit whole; rerunning an interrupted import resumes it.
     Persons(import::ImportArgs),
 }
 
@@ -269,10 +292,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Who is acting, for the log.
-fn actor() -> Actor {
+/// The person at the terminal, acting as the register's operator.
+pub fn operator() -> Principal {
     let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    Actor::cli(&login)
+    Principal::operator(&login)
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -282,28 +305,34 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let now = now(cli.at);
+    let op = operator();
     match cli.command {
         Command::Deadlines(args) => print_json(&deadlines_of(args)?)?,
+        Command::Serve(args) => serve::run(open(&cli.db)?, &args, cli.at)?,
         Command::Policy(PolicyCommand::List) => {
             for p in PolicyBook::builtin().all() {
                 println!("{:<12} applies from {}  {}", p.name, p.applies_from, p.title_en);
             }
         }
         Command::Policy(PolicyCommand::Show { name }) => print_json(PolicyBook::builtin().get(&name)?)?,
-        Command::Import(ImportCommand::Persons(args)) => {
-            return import::run(&open(&cli.db)?, &args, &actor(), now);
-        }
-        Command::Export(ExportCommand::Persons(args)) => export::run(&open(&cli.db)?, &args)?,
+        Command::Import(ImportCommand::Persons(args)) => return import::run(&open(&cli.db)?, &args, &op, now),
+        Command::Export(ExportCommand::Persons(args)) => export::run(&open(&cli.db)?, &args, &op)?,
         Command::Person(PersonCommand::Show(r)) => {
             let reg = open(&cli.db)?;
             let person = match (r.id, r.snils) {
-                (Some(id), _) => reg.person(PersonId(id))?,
-                (None, Some(snils)) => reg.person_by_snils(snils)?,
+                (Some(id), _) => reg.read_person(
+                    &op,
+                    PersonId(id),
+                    Some(reestr_core::person::Field::ALL),
+                    Some("command line"),
+                    now,
+                )?,
+                (None, Some(snils)) => reg.find_by_snils(&op, snils, now)?,
                 (None, None) => bail!("give --id or --snils"),
             };
-            print_json(&show::person(&reg, &person, now)?)?;
+            print_json(&show::person(&reg, &op, &person, now)?)?;
         }
-        Command::Summons(cmd) => summons(&open(&cli.db)?, cmd, now)?,
+        Command::Summons(cmd) => summons(&open(&cli.db)?, &op, cmd, now)?,
         Command::Clock(args) => {
             let r = open(&cli.db)?.run_clock(now, args.batch.max(1))?;
             println!(
@@ -319,8 +348,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Region(RegionCommand::Set { region, state }) => {
-            let changed = open(&cli.db)?.set_rollout(region, state, &actor(), now)?;
+            let changed = open(&cli.db)?.set_rollout(&op, region, state, now)?;
             println!("region {region}: {state}{}", if changed { "" } else { " (unchanged)" });
+        }
+        Command::User(cmd) => admin::user(&open(&cli.db)?, &op, cmd, now)?,
+        Command::Key(cmd) => admin::key(&open(&cli.db)?, &op, cmd, now)?,
+        Command::Keys(cmd) => admin::keys(&cli.db.url, &op, cmd, now)?,
+        Command::Totp { seed } => {
+            println!("{}", reestr_store::totp_code(&seed, now).context("the seed is not base32")?);
         }
         Command::Log(args) => {
             for e in open(&cli.db)?.events(args.after, args.limit)? {
@@ -336,14 +371,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("measures in force: {}", s.measures_in_force);
             println!("events: {}", s.last_event);
         }
-        Command::Demo(args) => demo::run(&cli.db, &args, now)?,
+        Command::Demo(args) => demo::run(&cli.db, &args, now, cli.at)?,
         Command::Migrate => db::migrate(&cli.db)?,
         Command::Db(cmd) => db::run(cmd)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn deadlines_of(a: DeadlinesArgs) -> anyhow::Result<reestr_core::deadline::Deadlines> {
+fn deadlines_of(a: DeadlinesArgs) -> anyhow::Result<Deadlines> {
     let zone = &a.zone;
     let posted = parse_instant(&a.posted, Some(zone)).context("--posted")?;
     let book = PolicyBook::builtin();
@@ -373,11 +408,16 @@ fn deadlines_of(a: DeadlinesArgs) -> anyhow::Result<reestr_core::deadline::Deadl
     })?)
 }
 
-fn summons(reg: &Register, cmd: SummonsCommand, now: Timestamp) -> anyhow::Result<()> {
-    let actor = actor();
+fn summons(reg: &Register, op: &Principal, cmd: SummonsCommand, now: Timestamp) -> anyhow::Result<()> {
     let (number, step) = match cmd {
         SummonsCommand::Issue { person, commissariat, purpose, appointment, address } => {
-            let p = reg.person(PersonId(person))?;
+            let p = reg.read_person(
+                op,
+                PersonId(person),
+                Some(&[reestr_core::person::Field::Commissariat]),
+                Some("command line"),
+                now,
+            )?;
             let commissariat = match commissariat {
                 Some(c) => c,
                 None => p.record.commissariat().cloned().context("the person has no commissariat")?,
@@ -388,16 +428,16 @@ fn summons(reg: &Register, cmd: SummonsCommand, now: Timestamp) -> anyhow::Resul
             };
             let draft =
                 Draft { person: p.id, commissariat, purpose, appointment: Appointment { at: appointment, address } };
-            let s = reg.issue(draft, &actor, now)?;
+            let s = reg.issue(op, draft, now)?;
             return print_json(&show::summons(reg, &s, now)?);
         }
         SummonsCommand::Show { number } => {
-            let s = reg.summons(&number)?;
+            let s = reg.summons_for_operator(op, &number, now)?;
             return print_json(&show::summons(reg, &s, now)?);
         }
         SummonsCommand::List { person } => {
-            for s in reg.summonses_of(PersonId(person))? {
-                println!("{}  {:<9} posted {}  {:?}", s.number, s.status, s.posted_at, s.purpose);
+            for s in reg.summonses_of(op, PersonId(person), Some("command line"), now)? {
+                println!("{}  {:<9} posted {}  {}", s.number, s.status, s.posted_at, s.purpose.as_str());
             }
             return Ok(());
         }
@@ -415,11 +455,11 @@ fn summons(reg: &Register, cmd: SummonsCommand, now: Timestamp) -> anyhow::Resul
             (number, Step::Cancel { cancellation })
         }
     };
-    let s = reg.act(&number, step, &actor, now)?;
+    let s = reg.act(op, &number, step, now)?;
     print_json(&show::summons(reg, &s, now)?)
 }
 
 /// Today's date in UTC, for provenance.
 pub fn today(now: Timestamp) -> Date {
-    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+    reestr_store::time::date_utc(now)
 }

@@ -1,13 +1,13 @@
 //! JSON views of persons and summonses for the command line.
 
 use jiff::Timestamp;
-use reestr_core::{person::Person, summons::Summons};
+use reestr_core::{access::Principal, person::Person, summons::Summons};
 use reestr_store::Register;
 use serde_json::{Value, json};
 
 /// A person's record with each field's provenance, the field history, summonses and the
 /// measures in force at `now`.
-pub fn person(reg: &Register, p: &Person, now: Timestamp) -> anyhow::Result<Value> {
+pub fn person(reg: &Register, op: &Principal, p: &Person, now: Timestamp) -> anyhow::Result<Value> {
     let fields: serde_json::Map<String, Value> = p
         .record
         .entries()
@@ -17,7 +17,7 @@ pub fn person(reg: &Register, p: &Person, now: Timestamp) -> anyhow::Result<Valu
         })
         .collect();
     let history: Vec<Value> = reg
-        .history(p.id)?
+        .history(op, p.id, Some("command line"), now)?
         .into_iter()
         .map(|h| {
             json!({
@@ -26,7 +26,7 @@ pub fn person(reg: &Register, p: &Person, now: Timestamp) -> anyhow::Result<Valu
             })
         })
         .collect();
-    let summonses = reg.summonses_of(p.id)?;
+    let summonses = reg.summonses_of(op, p.id, Some("command line"), now)?;
     let in_force: Vec<Value> = summonses
         .iter()
         .flat_map(|s| {

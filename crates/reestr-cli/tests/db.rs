@@ -5,10 +5,13 @@
 use std::process::{Command, Output};
 
 fn reestr(dir: &std::path::Path, args: &[&str]) -> Output {
+    // A PostgreSQL register keeps its keys where REESTR_KEYS_DIR says: here, those of a.db.
     Command::new(env!("CARGO_BIN_EXE_reestr"))
         .args(args)
         .env_remove("REESTR_DATABASE_URL")
         .env_remove("REESTR_REPLICA_URL")
+        .env_remove("REESTR_DATA_KEYS")
+        .env("REESTR_KEYS_DIR", dir.join("a.db.keys"))
         .current_dir(dir)
         .output()
         .unwrap()
@@ -34,7 +37,7 @@ fn a_register_copies_to_an_empty_database_with_nothing_lost() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(d, &["demo", "--no-serve", "--persons", "120", "--db", "sqlite://a.db"]);
-    assert!(ok(d, &["migrate", "--db", "sqlite://b.db"]).contains("SQLite schema at version 1"));
+    assert!(ok(d, &["migrate", "--db", "sqlite://b.db"]).contains("SQLite schema at version 2"));
     let out = ok(d, &["db", "copy", "--from", "sqlite://a.db", "--to", "sqlite://b.db"]);
     assert!(out.contains("every table matches its source"), "{out}");
     assert!(out.lines().any(|l| l.starts_with("events") && l.split_whitespace().nth(1) != Some("0")), "{out}");
@@ -96,7 +99,7 @@ fn a_register_moves_from_sqlite_to_postgres_and_works_there() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(d, &["demo", "--no-serve", "--persons", "120", "--db", "sqlite://a.db"]);
-    assert!(ok(d, &["migrate", "--db", &pg.url]).contains("PostgreSQL schema at version 1"));
+    assert!(ok(d, &["migrate", "--db", &pg.url]).contains("PostgreSQL schema at version 2"));
     let out = ok(d, &["db", "copy", "--from", "sqlite://a.db", "--to", &pg.url]);
     assert!(out.contains("every table matches its source"), "{out}");
     assert_eq!(stats(d, "sqlite://a.db"), stats(d, &pg.url));

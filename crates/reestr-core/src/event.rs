@@ -22,10 +22,19 @@ pub enum EventKind {
     MeasureStarted,
     MeasureLifted,
     RolloutChanged,
+    /// A person's record read by anyone but that person.
+    RecordRead,
+    CorrectionFiled,
+    CorrectionAnswered,
+    UserAdded,
+    UserDisabled,
+    KeyCreated,
+    KeyRevoked,
+    KeysRotated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 19] = [
         EventKind::PersonCreated,
         EventKind::PersonUpdated,
         EventKind::SummonsPosted,
@@ -37,6 +46,14 @@ impl EventKind {
         EventKind::MeasureStarted,
         EventKind::MeasureLifted,
         EventKind::RolloutChanged,
+        EventKind::RecordRead,
+        EventKind::CorrectionFiled,
+        EventKind::CorrectionAnswered,
+        EventKind::UserAdded,
+        EventKind::UserDisabled,
+        EventKind::KeyCreated,
+        EventKind::KeyRevoked,
+        EventKind::KeysRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +69,14 @@ impl EventKind {
             EventKind::MeasureStarted => "measure_started",
             EventKind::MeasureLifted => "measure_lifted",
             EventKind::RolloutChanged => "rollout_changed",
+            EventKind::RecordRead => "record_read",
+            EventKind::CorrectionFiled => "correction_filed",
+            EventKind::CorrectionAnswered => "correction_answered",
+            EventKind::UserAdded => "user_added",
+            EventKind::UserDisabled => "user_disabled",
+            EventKind::KeyCreated => "key_created",
+            EventKind::KeyRevoked => "key_revoked",
+            EventKind::KeysRotated => "keys_rotated",
         }
     }
 }
@@ -91,6 +116,16 @@ impl Actor {
     /// The synthetic-data generator.
     pub fn demo() -> Actor {
         Actor("system:demo".into())
+    }
+
+    /// A user of the service, by number and login name.
+    pub fn user(id: i64, login: &str) -> Actor {
+        Actor(format!("user:{id}:{login}"))
+    }
+
+    /// An API key, by its public id and the agency it belongs to.
+    pub fn key(prefix: &str, agency: &str) -> Actor {
+        Actor(format!("key:{prefix}:{agency}"))
     }
 
     pub fn from_stored(s: String) -> Actor {

@@ -3,9 +3,13 @@
 //! Nothing here performs I/O or reads the clock: every function that depends on time takes the
 //! instant as an argument, so the same input always gives the same output.
 
+pub mod access;
+pub mod calendar;
+pub mod correction;
 pub mod days;
 pub mod deadline;
 pub mod event;
+pub mod explain;
 pub mod ids;
 pub mod measure;
 pub mod person;

@@ -511,7 +511,9 @@ impl Record {
         self.entries[field as usize].as_ref()
     }
 
-    fn put(&mut self, field: Field, entry: Entry) {
+    /// Sets a field to an already checked value, without the record's cross-field rules: for
+    /// reading back what was stored.
+    pub fn put(&mut self, field: Field, entry: Entry) {
         self.entries[field as usize] = Some(entry);
     }
 
@@ -573,6 +575,15 @@ impl Record {
         self.date(Field::BirthDate)
     }
 
+    /// The same record with only these fields.
+    pub fn only(&self, fields: &[Field]) -> Record {
+        let mut out = Record::default();
+        for (field, entry) in self.entries().filter(|(f, _)| fields.contains(f)) {
+            out.put(field, entry.clone());
+        }
+        out
+    }
+
     /// Surname, given name and patronymic, as written on documents.
     pub fn full_name(&self) -> String {
         [Field::Surname, Field::GivenName, Field::Patronymic]
@@ -619,85 +630,8 @@ impl Record {
     }
 }
 
-/// The stored form, compact because it is written for every person: values as canonical text
-/// in the order of [`Field::ALL`] (`null` where absent), the sources once, and the source of each
-/// value only where the record has more than one.
-///
-/// `Field::ALL` is therefore append-only: a new field goes at its end.
-#[derive(Deserialize)]
-struct Stored {
-    v: Vec<Option<String>>,
-    s: Vec<Provenance>,
-    #[serde(default)]
-    p: Option<Vec<Option<usize>>>,
-}
-
-/// Serialises a value by its canonical text without an intermediate string.
-struct Text<'a>(&'a Value);
-
-impl Serialize for Text<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Text(t) | Value::Phone(t) | Value::Email(t) => s.serialize_str(t),
-            other => s.collect_str(other),
-        }
-    }
-}
-
-impl Serialize for Record {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut sources: Vec<&Arc<Provenance>> = Vec::new();
-        let mut which: Vec<Option<usize>> = Vec::with_capacity(self.entries.len());
-        for entry in &self.entries {
-            which.push(entry.as_ref().map(|e| {
-                match sources.iter().position(|p| Arc::ptr_eq(p, &e.provenance) || **p == e.provenance) {
-                    Some(i) => i,
-                    None => {
-                        sources.push(&e.provenance);
-                        sources.len() - 1
-                    }
-                }
-            }));
-        }
-        let values: Vec<Option<Text<'_>>> = self.entries.iter().map(|e| e.as_ref().map(|e| Text(&e.value))).collect();
-        let mut st = s.serialize_struct("Record", 3)?;
-        st.serialize_field("v", &values)?;
-        let plain: Vec<&Provenance> = sources.iter().map(|p| &***p).collect();
-        st.serialize_field("s", &plain)?;
-        if sources.len() > 1 {
-            st.serialize_field("p", &which)?;
-        }
-        st.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for Record {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let stored = Stored::deserialize(d)?;
-        let sources: Vec<Arc<Provenance>> = stored.s.into_iter().map(Arc::new).collect();
-        if stored.v.len() > Field::ALL.len() {
-            return Err(D::Error::custom("more values than fields"));
-        }
-        let mut record = Record::default();
-        for (i, text) in stored.v.into_iter().enumerate() {
-            let Some(text) = text else { continue };
-            let field = Field::ALL[i];
-            let value = field.parse(&text).map_err(|p| D::Error::custom(p.to_string()))?;
-            let source = match &stored.p {
-                Some(p) => p.get(i).copied().flatten().unwrap_or(0),
-                None => 0,
-            };
-            let provenance = sources.get(source).ok_or_else(|| D::Error::custom("source index out of range"))?.clone();
-            record.put(field, Entry { value, provenance });
-        }
-        Ok(record)
-    }
-}
-
 /// A person in the register.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub id: PersonId,
     pub record: Record,
@@ -783,23 +717,6 @@ mod tests {
         assert_eq!(codes(record(&[(Field::FitnessCategory, "E")])), [(Field::FitnessCategory, "invalid_value")]);
         assert_eq!(codes(record(&[(Field::Citizenship, "Russia")])), [(Field::Citizenship, "invalid_value")]);
         assert!(record(&[(Field::FitnessCategory, "Б"), (Field::Citizenship, "rus;kaz")]).is_ok());
-    }
-
-    #[test]
-    fn the_stored_form_round_trips_and_names_a_source_once() {
-        let r = record(&[(Field::Citizenship, "RUS")]).unwrap();
-        let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(json.matches("\"test\"").count(), 1, "{json}");
-        assert!(!json.contains("\"p\""), "one source needs no per-field sources: {json}");
-        let back: Record = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, r);
-
-        let mut two = r.clone();
-        let other = Arc::new(Provenance { source: "mvd".into(), as_of: jiff::civil::date(2025, 6, 1) });
-        two.set(Field::Surname, "Петров", &other, Directory::builtin()).unwrap();
-        let back: Record = serde_json::from_str(&serde_json::to_string(&two).unwrap()).unwrap();
-        assert_eq!(back, two);
-        assert_eq!(back.entry(Field::Surname).unwrap().provenance.source, "mvd");
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub(crate) fn dump(conn: &mut Conn, table: Table, f: &mut dyn FnMut(ImageRow) ->
                     Kind::Int => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int)),
                     Kind::Instant => row.try_get::<_, Option<Micros>>(i).map(|v| v.map(|m| Cell::Int(m.0))),
                     Kind::Text | Kind::Date => row.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text)),
+                    Kind::Bytes => row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map(Cell::Bytes)),
                 };
                 cell.map(|c| c.unwrap_or(Cell::Null)).map_err(backend)
             })
@@ -52,6 +53,7 @@ enum Value<'a> {
     Null,
     Int(i64),
     Text(&'a str),
+    Bytes(&'a [u8]),
     Instant(Micros),
     Date(Day),
 }
@@ -65,6 +67,7 @@ impl<'a> Value<'a> {
             (Cell::Int(n), Kind::Instant) => Value::Instant(Micros(*n)),
             (Cell::Text(s), Kind::Text) => Value::Text(s),
             (Cell::Text(s), Kind::Date) => Value::Date(Day::parse(s)?),
+            (Cell::Bytes(b), Kind::Bytes) => Value::Bytes(b),
             _ => return Err(wrong()),
         })
     }
@@ -80,13 +83,14 @@ impl ToSql for Value<'_> {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(n) => n.to_sql(ty, out),
             Value::Text(s) => s.to_sql(ty, out),
+            Value::Bytes(b) => b.to_sql(ty, out),
             Value::Instant(m) => m.to_sql(ty, out),
             Value::Date(d) => d.to_sql(ty, out),
         }
     }
 
     fn accepts(ty: &Type) -> bool {
-        [Type::INT8, Type::TEXT, Type::TIMESTAMPTZ, Type::DATE].contains(ty)
+        [Type::INT8, Type::TEXT, Type::BYTEA, Type::TIMESTAMPTZ, Type::DATE].contains(ty)
     }
 
     to_sql_checked!();
@@ -96,6 +100,7 @@ fn pg_type(kind: Kind) -> Type {
     match kind {
         Kind::Int => Type::INT8,
         Kind::Text => Type::TEXT,
+        Kind::Bytes => Type::BYTEA,
         Kind::Instant => Type::TIMESTAMPTZ,
         Kind::Date => Type::DATE,
     }
@@ -177,7 +182,11 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
              SELECT setval(pg_get_serial_sequence('person_history', 'id'), coalesce(max(id), 0) + 1, false)
                FROM person_history;
              SELECT setval('summonses_id_seq', coalesce(max(id), 0) + 1, false) FROM summonses;
-             SELECT setval('measures_id_seq', coalesce(max(id), 0) + 1, false) FROM measures;",
+             SELECT setval('measures_id_seq', coalesce(max(id), 0) + 1, false) FROM measures;
+             SELECT setval(pg_get_serial_sequence('users', 'id'), coalesce(max(id), 0) + 1, false) FROM users;
+             SELECT setval(pg_get_serial_sequence('api_keys', 'id'), coalesce(max(id), 0) + 1, false) FROM api_keys;
+             SELECT setval(pg_get_serial_sequence('corrections', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM corrections;",
         )
         .map_err(backend)?;
     let last = tx.conn.client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).map_err(backend)?;

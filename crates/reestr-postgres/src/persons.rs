@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use postgres::{binary_copy::BinaryCopyInWriter, types::Type};
 use reestr_core::person::PersonId;
-use reestr_store::{Inserted, PersonRow, Result, StoreError};
+use reestr_store::{Blind, Inserted, PersonRow, Result, StoreError};
 
 use crate::{sql::backend, tx::PgTx};
 
@@ -18,38 +18,37 @@ pub(crate) const BULK_FROM: usize = 32;
 pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inserted>> {
     tx.temp_table(
         "persons_in",
-        "ord integer, snils bigint, passport bigint, inn bigint, surname text, given_name text,
-         birth_date text, region bigint, commissariat text, record text",
+        "ord integer, snils bytea, passport bytea, inn bytea, name_key text, birth_date text, region bigint,
+         commissariat text, record bytea",
     )?;
     let client = &mut tx.conn.client;
     let sink = client
         .copy_in(
-            "COPY persons_in (ord, snils, passport, inn, surname, given_name, birth_date, region, commissariat, record)
+            "COPY persons_in (ord, snils, passport, inn, name_key, birth_date, region, commissariat, record)
              FROM STDIN BINARY",
         )
         .map_err(backend)?;
     let types = [
         Type::INT4,
+        Type::BYTEA,
+        Type::BYTEA,
+        Type::BYTEA,
+        Type::TEXT,
+        Type::TEXT,
         Type::INT8,
-        Type::INT8,
-        Type::INT8,
         Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT8,
-        Type::TEXT,
-        Type::TEXT,
+        Type::BYTEA,
     ];
     let mut copy = BinaryCopyInWriter::new(sink, &types);
     for (ord, p) in rows.iter().enumerate() {
         let ord = ord as i32;
+        let inn = p.inn.as_ref().map(|k| &k[..]);
         copy.write(&[
             &ord,
-            &p.snils,
-            &p.passport,
-            &p.inn,
-            &p.surname,
-            &p.given_name,
+            &&p.snils[..],
+            &&p.passport[..],
+            &inn,
+            &p.name_key,
             &p.birth_date,
             &p.region,
             &p.commissariat,
@@ -72,8 +71,8 @@ pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inser
     };
     let on_conflict = if repeats { "ON CONFLICT DO NOTHING" } else { "" };
     let sql = format!(
-        "INSERT INTO persons (snils, passport, inn, surname, given_name, birth_date, region, commissariat, record)
-         SELECT snils, passport, inn, surname, given_name, CAST(birth_date AS date), region, commissariat, record
+        "INSERT INTO persons (snils, passport, inn, name_key, birth_date, region, commissariat, record)
+         SELECT snils, passport, inn, name_key, CAST(birth_date AS date), region, commissariat, record
          FROM persons_in i
          WHERE (SELECT id FROM persons p WHERE p.snils = i.snils) IS NULL
            AND (SELECT id FROM persons p WHERE p.passport = i.passport) IS NULL
@@ -86,7 +85,8 @@ pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inser
 
     // Which row each new person came from: the first row with its keys (a later row with the
     // same keys clashed with it).
-    let mut by_keys: HashMap<(i64, i64, Option<i64>), Vec<usize>> = HashMap::new();
+    type Keys = (Blind, Blind, Option<Blind>);
+    let mut by_keys: HashMap<Keys, Vec<usize>> = HashMap::new();
     for (ord, p) in rows.iter().enumerate().rev() {
         by_keys.entry((p.snils, p.passport, p.inn)).or_default().push(ord);
     }
@@ -94,7 +94,9 @@ pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inser
     let mut ord_of: HashMap<i64, usize> = HashMap::new();
     for r in &inserted {
         let id: i64 = r.get(0);
-        let keys = (r.get(1), r.get(2), r.get(3));
+        let blind =
+            |v: &[u8]| Blind::try_from(v).map_err(|_| StoreError::Corrupt("a blind index of the wrong length".into()));
+        let keys = (blind(r.get(1))?, blind(r.get(2))?, r.get::<_, Option<&[u8]>>(3).map(blind).transpose()?);
         let ord = by_keys
             .get_mut(&keys)
             .and_then(Vec::pop)
@@ -105,15 +107,15 @@ pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inser
 
     let rest: Vec<usize> = (0..rows.len()).filter(|&i| outcome[i].is_none()).collect();
     if !rest.is_empty() {
-        let snils: Vec<i64> = rest.iter().map(|&i| rows[i].snils).collect();
-        let passport: Vec<i64> = rest.iter().map(|&i| rows[i].passport).collect();
-        let inn: Vec<Option<i64>> = rest.iter().map(|&i| rows[i].inn).collect();
+        let snils: Vec<&[u8]> = rest.iter().map(|&i| &rows[i].snils[..]).collect();
+        let passport: Vec<&[u8]> = rest.iter().map(|&i| &rows[i].passport[..]).collect();
+        let inn: Vec<Option<&[u8]>> = rest.iter().map(|&i| rows[i].inn.as_ref().map(|k| &k[..])).collect();
         let owners = client
             .query(
                 "SELECT (SELECT id FROM persons WHERE snils = k.snils),
                         (SELECT id FROM persons WHERE passport = k.passport),
                         (SELECT id FROM persons WHERE inn = k.inn)
-                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS k(snils, passport, inn, n)
+                 FROM unnest($1::bytea[], $2::bytea[], $3::bytea[]) WITH ORDINALITY AS k(snils, passport, inn, n)
                  ORDER BY n",
                 &[&snils, &passport, &inn],
             )

@@ -5,7 +5,11 @@ mod common;
 use std::sync::Arc;
 
 use common::Schema;
-use reestr_store::{Store, conformance::Harness};
+use reestr_store::{
+    Store,
+    conformance::Harness,
+    image::{Cell, Table},
+};
 
 struct Pg {
     store: Arc<dyn Store>,
@@ -30,6 +34,31 @@ impl Harness for Pg {
 
     fn reopen(&self) -> Arc<dyn Store> {
         Arc::new(self.schema.open())
+    }
+
+    /// Every value of every table, as the server returns it.
+    fn raw_bytes(&self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.store
+            .read(&mut |tx| {
+                for table in Table::ALL {
+                    tx.dump(table, &mut |row| {
+                        for cell in row {
+                            match cell {
+                                Cell::Text(t) => out.extend_from_slice(t.as_bytes()),
+                                Cell::Bytes(b) => out.extend_from_slice(&b),
+                                Cell::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                                Cell::Null => {}
+                            }
+                            out.push(0);
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })
+            .expect("dumping the tables");
+        Some(out)
     }
 }
 

@@ -12,9 +12,17 @@ use std::{
 
 use common::Schema;
 use jiff::Timestamp;
-use reestr_core::{event::Actor, region::Rollout};
+use reestr_core::{access::Principal, region::Rollout};
 use reestr_postgres::{PgStore, ReadRouting};
-use reestr_store::Register;
+use reestr_store::{Codec, Keyring, Register, Store};
+
+fn register(store: Arc<dyn Store>) -> Register {
+    Register::new(store, Codec::new(Arc::new(Keyring::generate())))
+}
+
+fn op() -> Principal {
+    Principal::operator("test")
+}
 
 fn at() -> Timestamp {
     "2025-05-09T10:00:00Z".parse().unwrap()
@@ -57,20 +65,18 @@ fn reads_go_to_the_replica_until_this_process_writes_what_it_lacks() {
     let primary = Schema::new(&url);
     let stand_in = primary.options();
     let stand_in = reestr_postgres::PgOptions { url: other.url(), ..stand_in };
-    let moscow = "77".parse().unwrap();
-    Register::new(Arc::new(PgStore::open_with(&stand_in).unwrap()))
-        .set_rollout(moscow, Rollout::Live, &Actor::cli("test"), at())
-        .unwrap();
+    let moscow: reestr_core::region::RegionCode = "77".parse().unwrap();
+    register(Arc::new(PgStore::open_with(&stand_in).unwrap())).set_rollout(&op(), moscow, Rollout::Live, at()).unwrap();
 
     let store = Arc::new(PgStore::open_with(&primary.options().replica(Some(&other.url()))).unwrap());
-    let reg = Register::new(store.clone());
+    let reg = register(store.clone());
     assert_eq!(reg.rollout().unwrap()[&moscow], Rollout::Live, "read from the replica");
     assert_eq!(store.read_routing(), ReadRouting { primary: 0, replica: 1 });
 
     // A write goes to the primary; the stand-in is no standby and can never prove it has
     // replayed it, so from now on this store reads from the primary.
-    let adygea = "01".parse().unwrap();
-    reg.set_rollout(adygea, Rollout::Pilot, &Actor::cli("test"), at()).unwrap();
+    let adygea: reestr_core::region::RegionCode = "01".parse().unwrap();
+    reg.set_rollout(&op(), adygea, Rollout::Pilot, at()).unwrap();
     let rollout = reg.rollout().unwrap();
     assert_eq!((rollout[&adygea], rollout[&moscow]), (Rollout::Pilot, Rollout::Off), "read from the primary");
     assert_eq!(store.read_routing(), ReadRouting { primary: 1, replica: 1 });
@@ -90,14 +96,13 @@ fn a_streaming_replica_serves_reads_and_never_hides_a_write() {
         PgStore::open_with(&schema.options().replica(Some(&replica)))
             .unwrap_or_else(|e| panic!("REESTR_TEST_POSTGRES_REPLICA is set, but cannot be used: {e}")),
     );
-    let reg = Register::new(store.clone());
+    let reg = register(store.clone());
     let deadline = Instant::now() + Duration::from_secs(30);
-    let actor = Actor::cli("test");
     // Each write is read back at once: from the primary while the replica lags, from the
     // replica once it has replayed the write. Both must show it.
     for (i, code) in ["01", "02", "03", "04", "05"].into_iter().enumerate() {
-        let region = code.parse().unwrap();
-        reg.set_rollout(region, Rollout::Live, &actor, at()).unwrap();
+        let region: reestr_core::region::RegionCode = code.parse().unwrap();
+        reg.set_rollout(&op(), region, Rollout::Live, at()).unwrap();
         assert_eq!(reg.rollout().unwrap()[&region], Rollout::Live, "write {i} not visible");
         assert_eq!(reg.stats().unwrap().last_event, i as u64 + 1);
     }
@@ -112,6 +117,6 @@ fn a_streaming_replica_serves_reads_and_never_hides_a_write() {
     assert_eq!(store.read_routing().replica, before + 1, "a caught-up replica serves reads");
     // A process that never wrote reads from the replica from the start.
     let reader = Arc::new(PgStore::open_with(&schema.options().replica(Some(&replica))).unwrap());
-    assert_eq!(Register::new(reader.clone()).events(0, 10).unwrap().len(), 5);
+    assert_eq!(register(reader.clone()).events(0, 10).unwrap().len(), 5);
     assert_eq!(reader.read_routing(), ReadRouting { primary: 0, replica: 1 });
 }

@@ -2,27 +2,27 @@
 
 CREATE TABLE persons (
     id           INTEGER PRIMARY KEY,
-    -- Lookup keys of the unique identifiers.
-    snils        INTEGER NOT NULL UNIQUE,
-    passport     INTEGER NOT NULL UNIQUE,
-    inn          INTEGER UNIQUE,
-    -- Searchable, non-sensitive fields.
-    surname      TEXT NOT NULL,
-    given_name   TEXT NOT NULL,
+    -- Blind indexes (keyed hashes) of the unique identifiers: lookups without plain values.
+    snils        BLOB NOT NULL UNIQUE,
+    passport     BLOB NOT NULL UNIQUE,
+    inn          BLOB UNIQUE,
+    -- Searchable, non-sensitive fields: "surname given_name", lower case, ё as е.
+    name_key     TEXT NOT NULL,
     birth_date   TEXT NOT NULL,
     region       INTEGER NOT NULL,
     commissariat TEXT NOT NULL,
-    -- The whole record with provenance (JSON).
-    record       TEXT NOT NULL
+    -- The whole record with provenance; sensitive values sealed.
+    record       BLOB NOT NULL
 ) STRICT;
-CREATE INDEX persons_by_name ON persons (surname, given_name, birth_date);
+CREATE INDEX persons_by_name ON persons (name_key, birth_date);
 
 -- Earlier values of fields, each with the provenance it had and the event that replaced it.
 CREATE TABLE person_history (
     id          INTEGER PRIMARY KEY,
     person_id   INTEGER NOT NULL REFERENCES persons (id),
     field       TEXT NOT NULL,
-    value       TEXT NOT NULL,
+    -- Sealed when the field is sensitive.
+    value       BLOB NOT NULL,
     source      TEXT NOT NULL,
     as_of       TEXT NOT NULL,
     replaced_at INTEGER NOT NULL,
@@ -53,8 +53,8 @@ CREATE TABLE summonses (
     posted_at    INTEGER NOT NULL,
     -- The next instant the legal clock has something to do; NULL when nothing is due.
     next_due_at  INTEGER,
-    -- The whole summons (JSON); the columns above are for queries.
-    state        TEXT NOT NULL
+    -- The whole summons, sealed; the columns above are for queries.
+    state        BLOB NOT NULL
 ) STRICT;
 CREATE INDEX summonses_due ON summonses (next_due_at) WHERE next_due_at IS NOT NULL;
 CREATE INDEX summonses_by_person ON summonses (person_id);

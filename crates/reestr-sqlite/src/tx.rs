@@ -4,17 +4,19 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use reestr_core::{
-    event::{Actor, Event},
-    person::{Field, FieldChange, Person, PersonId},
+    event::{Actor, Event, EventKind},
+    person::{Field, PersonId},
     region::{RegionCode, Rollout},
-    summons::{Change, Status, Summons, SummonsNumber},
+    summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    HistoryEntry, Inserted, Lookup, NewEvent, PersonRow, ReadTx, Result, StoreError, StoredSummons, WriteTx,
+    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, Lookup, MeasureFilter, MeasureRow, NewEvent,
+    PersonRow, ReadTx, Result, SessionRow, StoreError, StoredPerson, StoredSummons, SummonsFilter, SummonsRow,
+    Throttle, UserRow, WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
-use rusqlite::{Connection, OptionalExtension, Row, params, types::ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter, types::ValueRef};
 
 use crate::backend;
 
@@ -27,49 +29,38 @@ impl<'c> SqliteTx<'c> {
         SqliteTx { conn }
     }
 
-    fn person_where(&mut self, clause: &str, key: i64) -> Result<Option<Person>> {
-        let sql = format!("SELECT id, record FROM persons WHERE {clause} = ?1");
-        self.conn
-            .prepare_cached(&sql)
-            .map_err(backend)?
-            .query_row([key], person_row)
-            .optional()
-            .map_err(backend)?
-            .map(decode_person)
-            .transpose()
+    /// Rows of a query, each turned into a value by `map`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let rows = stmt.query_map(params, map).map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<T>>>().map_err(backend)
     }
 
-    fn id_where(&mut self, clause: &str, key: Option<i64>) -> Result<Option<PersonId>> {
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        self.conn.prepare_cached(sql).map_err(backend)?.query_row(params, map).optional().map_err(backend)
+    }
+
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+        self.conn.prepare_cached(sql).map_err(backend)?.execute(params).map_err(backend)
+    }
+
+    fn id_where(&self, column: &str, key: Option<&[u8]>) -> Result<Option<PersonId>> {
         let Some(key) = key else { return Ok(None) };
-        let sql = format!("SELECT id FROM persons WHERE {clause} = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(backend)?
-            .query_row([key], |r| r.get(0))
-            .optional()
-            .map_err(backend)?
-            .map(PersonId))
-    }
-
-    fn summonses_where(&mut self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredSummons>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let rows = stmt.query_map(params, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
-        rows.map(|row| {
-            let (id, state) = row.map_err(backend)?;
-            Ok(StoredSummons { id, summons: serde_json::from_str(&state)? })
-        })
-        .collect()
-    }
-
-    fn events_where(&mut self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Event>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let rows = stmt.query_map(params, event_row).map_err(backend)?;
-        rows.map(|r| r.map_err(backend)?).collect()
+        self.one(&format!("SELECT id FROM persons WHERE {column} = ?1"), [key], |r| r.get(0)).map(|id| id.map(PersonId))
     }
 }
 
-fn column(key: Lookup) -> &'static str {
+fn column(key: &Lookup) -> &'static str {
     match key {
         Lookup::Snils(_) => "snils",
         Lookup::Passport(_) => "passport",
@@ -77,162 +68,346 @@ fn column(key: Lookup) -> &'static str {
     }
 }
 
-fn person_row(r: &Row<'_>) -> rusqlite::Result<(i64, String)> {
-    Ok((r.get(0)?, r.get(1)?))
+fn person_row(r: &Row<'_>) -> rusqlite::Result<StoredPerson> {
+    Ok(StoredPerson { id: PersonId(r.get(0)?), record: r.get(1)? })
 }
 
-fn decode_person((id, record): (i64, String)) -> Result<Person> {
-    Ok(Person { id: PersonId(id), record: serde_json::from_str(&record)? })
+fn summons_row(r: &Row<'_>) -> rusqlite::Result<StoredSummons> {
+    Ok(StoredSummons { id: r.get(0)?, state: r.get(1)? })
 }
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<Event>> {
-    let kind: String = r.get(3)?;
-    let payload: String = r.get(7)?;
-    let summons: Option<String> = r.get(6)?;
-    let decode = move || -> Result<Event> {
-        Ok(Event {
-            seq: r.get::<_, i64>(0).map_err(backend)? as u64,
-            recorded_at: from_micros(r.get(1).map_err(backend)?),
-            effective_at: from_micros(r.get(2).map_err(backend)?),
-            kind: kind.parse().map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
-            actor: Actor::from_stored(r.get(4).map_err(backend)?),
-            person: r.get::<_, Option<i64>>(5).map_err(backend)?.map(PersonId),
-            summons: summons.map(|s| s.parse()).transpose()?,
-            payload: serde_json::from_str(&payload)?,
-        })
-    };
-    Ok(decode())
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
 }
 
 const EVENT_COLUMNS: &str = "seq, recorded_at, effective_at, kind, actor, person_id, summons, payload";
 
+/// An event's columns as read: seq, recorded_at, effective_at, kind, actor, person, summons, payload.
+type EventColumns = (i64, i64, i64, String, String, Option<i64>, Option<String>, String);
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<EventColumns> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+}
+
+fn decode_event(row: EventColumns) -> Result<Event> {
+    let (seq, recorded, effective, kind, actor, person, summons, payload) = row;
+    Ok(Event {
+        seq: seq as u64,
+        recorded_at: from_micros(recorded),
+        effective_at: from_micros(effective),
+        kind: kind.parse().map_err(corrupt)?,
+        actor: Actor::from_stored(actor),
+        person: person.map(PersonId),
+        summons: summons.map(|s| s.parse()).transpose()?,
+        payload: serde_json::from_str(&payload)?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, login, role, scope, person_id, password_hash, totp, created_at, disabled_at";
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: r.get(0)?,
+        login: r.get(1)?,
+        role: r.get(2)?,
+        scope: r.get(3)?,
+        person: r.get::<_, Option<i64>>(4)?.map(PersonId),
+        password_hash: r.get(5)?,
+        totp: r.get(6)?,
+        created_at: from_micros(r.get(7)?),
+        disabled_at: r.get::<_, Option<i64>>(8)?.map(from_micros),
+    })
+}
+
+const KEY_COLUMNS: &str = "id, prefix, secret_hash, role, scope, created_at, revoked_at";
+
+fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
+        id: r.get(0)?,
+        prefix: r.get(1)?,
+        secret_hash: r.get(2)?,
+        role: r.get(3)?,
+        scope: r.get(4)?,
+        created_at: from_micros(r.get(5)?),
+        revoked_at: r.get::<_, Option<i64>>(6)?.map(from_micros),
+    })
+}
+
+const CORRECTION_COLUMNS: &str = "id, person_id, commissariat, subject, request, filed_at, due_at, answered_at, answer";
+
+fn correction_row(r: &Row<'_>) -> rusqlite::Result<CorrectionRow> {
+    Ok(CorrectionRow {
+        id: r.get(0)?,
+        person: PersonId(r.get(1)?),
+        commissariat: r.get(2)?,
+        subject: r.get(3)?,
+        request: r.get(4)?,
+        filed_at: from_micros(r.get(5)?),
+        due_at: from_micros(r.get(6)?),
+        answered_at: r.get::<_, Option<i64>>(7)?.map(from_micros),
+        answer: r.get(8)?,
+    })
+}
+
+/// `column IN (?, ?, ...)` for a list, or a condition that is always true for `None`.
+fn in_list(column: &str, values: &Option<Vec<String>>, params: &mut Vec<Box<dyn ToSql>>) -> String {
+    match values {
+        None => "1".into(),
+        Some(v) if v.is_empty() => "0".into(),
+        Some(v) => {
+            let marks: Vec<String> = v
+                .iter()
+                .map(|x| {
+                    params.push(Box::new(x.clone()));
+                    format!("?{}", params.len())
+                })
+                .collect();
+            format!("{column} IN ({})", marks.join(", "))
+        }
+    }
+}
+
 impl ReadTx for SqliteTx<'_> {
-    fn person(&mut self, id: PersonId) -> Result<Option<Person>> {
-        self.person_where("id", id.0)
+    fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>> {
+        self.one("SELECT id, record FROM persons WHERE id = ?1", [id.0], person_row)
     }
 
-    fn person_by(&mut self, key: Lookup) -> Result<Option<Person>> {
-        self.person_where(column(key), key.key())
+    fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>> {
+        let sql = format!("SELECT id, record FROM persons WHERE {} = ?1", column(&key));
+        self.one(&sql, [&key.key()[..]], person_row)
+    }
+
+    fn persons_by_name(&mut self, name_key: &str, birth_date: Option<&str>, limit: usize) -> Result<Vec<StoredPerson>> {
+        match birth_date {
+            Some(b) => self.rows(
+                "SELECT id, record FROM persons WHERE name_key = ?1 AND birth_date = ?2 ORDER BY id LIMIT ?3",
+                params![name_key, b, limit as i64],
+                person_row,
+            ),
+            None => self.rows(
+                "SELECT id, record FROM persons WHERE name_key = ?1 ORDER BY id LIMIT ?2",
+                params![name_key, limit as i64],
+                person_row,
+            ),
+        }
     }
 
     fn count_persons(&mut self) -> Result<u64> {
-        self.conn
-            .query_row("SELECT count(*) FROM persons", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(backend)
+        Ok(self.one("SELECT count(*) FROM persons", [], |r| r.get::<_, i64>(0))?.unwrap_or(0) as u64)
     }
 
-    fn for_each_person(&mut self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
+    fn for_each_person(&mut self, f: &mut dyn FnMut(StoredPerson) -> Result<()>) -> Result<()> {
         let mut stmt = self.conn.prepare("SELECT id, record FROM persons ORDER BY id").map_err(backend)?;
         let mut rows = stmt.query([]).map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
-            f(decode_person(person_row(row).map_err(backend)?)?)?;
+            f(person_row(row).map_err(backend)?)?;
         }
         Ok(())
     }
 
-    fn field_history(&mut self, person: PersonId) -> Result<Vec<HistoryEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT field, value, source, as_of, replaced_at, event_seq FROM person_history
-                 WHERE person_id = ?1 ORDER BY id",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([person.0], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            })
-            .map_err(backend)?;
-        rows.map(|row| {
-            let (field, value, source, as_of, replaced_at, seq) = row.map_err(backend)?;
-            let corrupt = |what: &str| StoreError::Corrupt(format!("person_history: bad {what}"));
-            let field = Field::from_name(&field).ok_or_else(|| corrupt("field"))?;
-            Ok(HistoryEntry {
-                field,
-                value: field.parse(&value).map_err(|p| corrupt(p.code))?,
-                provenance: reestr_core::person::Provenance {
+    fn field_history(&mut self, person: PersonId) -> Result<Vec<HistoryRow>> {
+        let rows = self.rows(
+            "SELECT field, value, source, as_of, replaced_at, event_seq FROM person_history WHERE person_id = ?1 ORDER BY id",
+            [person.0],
+            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?)),
+        )?;
+        rows.into_iter()
+            .map(|(field, value, source, as_of, replaced_at, seq)| {
+                Ok(HistoryRow {
+                    field: Field::from_name(&field).ok_or_else(|| corrupt("person_history: bad field"))?,
+                    value,
                     source,
-                    as_of: as_of.parse().map_err(|_| corrupt("as_of"))?,
-                },
-                replaced_at: from_micros(replaced_at),
-                event_seq: seq as u64,
+                    as_of,
+                    replaced_at: from_micros(replaced_at),
+                    event_seq: seq as u64,
+                })
             })
-        })
-        .collect()
+            .collect()
     }
 
     fn summons(&mut self, number: &SummonsNumber) -> Result<Option<StoredSummons>> {
-        Ok(self.summonses_where("SELECT id, state FROM summonses WHERE number = ?1", [number.as_str()])?.pop())
+        self.one("SELECT id, state FROM summonses WHERE number = ?1", [number.as_str()], summons_row)
     }
 
     fn summonses_of(&mut self, person: PersonId) -> Result<Vec<StoredSummons>> {
-        self.summonses_where("SELECT id, state FROM summonses WHERE person_id = ?1 ORDER BY id", [person.0])
+        self.rows("SELECT id, state FROM summonses WHERE person_id = ?1 ORDER BY id", [person.0], summons_row)
     }
 
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<StoredSummons>> {
-        self.summonses_where(
+        self.rows(
             "SELECT id, state FROM summonses WHERE next_due_at <= ?1 ORDER BY next_due_at LIMIT ?2",
             params![to_micros(now), limit as i64],
+            summons_row,
         )
     }
 
     fn next_due(&mut self) -> Result<Option<Timestamp>> {
-        self.conn
-            .query_row("SELECT min(next_due_at) FROM summonses", [], |r| r.get::<_, Option<i64>>(0))
-            .map(|t| t.map(from_micros))
-            .map_err(backend)
+        Ok(self
+            .one("SELECT min(next_due_at) FROM summonses", [], |r| r.get::<_, Option<i64>>(0))?
+            .flatten()
+            .map(from_micros))
+    }
+
+    fn summonses(&mut self, filter: &SummonsFilter) -> Result<Vec<StoredSummons>> {
+        let mut p: Vec<Box<dyn ToSql>> = vec![Box::new(filter.after)];
+        let within = in_list("commissariat", &filter.commissariats, &mut p);
+        let status = match filter.status {
+            Some(s) => {
+                p.push(Box::new(s.as_str()));
+                format!("status = ?{}", p.len())
+            }
+            None => "1".into(),
+        };
+        p.push(Box::new(filter.limit as i64));
+        let sql = format!(
+            "SELECT id, state FROM summonses WHERE id > ?1 AND {within} AND {status} ORDER BY id LIMIT ?{}",
+            p.len()
+        );
+        self.rows(&sql, params_from_iter(p.iter()), summons_row)
     }
 
     fn status_counts(&mut self) -> Result<BTreeMap<Status, u64>> {
-        let mut stmt = self.conn.prepare("SELECT status, count(*) FROM summonses GROUP BY status").map_err(backend)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(backend)?;
-        rows.map(|row| {
-            let (status, n) = row.map_err(backend)?;
-            Ok((status.parse()?, n as u64))
-        })
-        .collect()
+        let rows = self.rows("SELECT status, count(*) FROM summonses GROUP BY status", [], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        rows.into_iter().map(|(status, n)| Ok((status.parse()?, n as u64))).collect()
     }
 
     fn measures_in_force(&mut self) -> Result<u64> {
-        self.conn
-            .query_row("SELECT count(*) FROM measures WHERE lifted_at IS NULL", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(backend)
+        Ok(self.one("SELECT count(*) FROM measures WHERE lifted_at IS NULL", [], |r| r.get::<_, i64>(0))?.unwrap_or(0)
+            as u64)
+    }
+
+    fn measures(&mut self, filter: &MeasureFilter) -> Result<Vec<MeasureRow>> {
+        let mut p: Vec<Box<dyn ToSql>> = vec![Box::new(filter.after)];
+        let kinds = in_list("m.kind", &filter.kinds, &mut p);
+        let within = in_list("s.commissariat", &filter.commissariats, &mut p);
+        let in_force = if filter.in_force_only { "m.lifted_at IS NULL" } else { "1" };
+        p.push(Box::new(filter.limit as i64));
+        let sql = format!(
+            "SELECT m.id, s.number, m.person_id, s.commissariat, m.kind, m.started_at, m.lifted_at, m.lift_cause
+             FROM measures m JOIN summonses s ON s.id = m.summons_id
+             WHERE m.id > ?1 AND {kinds} AND {within} AND {in_force} ORDER BY m.id LIMIT ?{}",
+            p.len()
+        );
+        let rows = self.rows(&sql, params_from_iter(p.iter()), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        rows.into_iter()
+            .map(|(id, number, person, commissariat, kind, started, lifted, cause)| {
+                Ok(MeasureRow {
+                    id,
+                    summons: number.parse()?,
+                    person: PersonId(person),
+                    commissariat,
+                    kind,
+                    started_at: from_micros(started),
+                    lifted_at: lifted.map(from_micros),
+                    lift_cause: cause,
+                })
+            })
+            .collect()
     }
 
     fn rollout(&mut self) -> Result<BTreeMap<RegionCode, Rollout>> {
-        let mut stmt = self.conn.prepare_cached("SELECT region, state FROM rollout").map_err(backend)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
-        rows.map(|row| {
-            let (region, state) = row.map_err(backend)?;
-            Ok((region.to_string().parse()?, state.parse()?))
-        })
-        .collect()
+        let rows =
+            self.rows("SELECT region, state FROM rollout", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        rows.into_iter().map(|(region, state)| Ok((region.to_string().parse()?, state.parse()?))).collect()
     }
 
     fn events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-        self.events_where(&sql, params![after as i64, limit as i64])
+        self.rows(&sql, params![after as i64, limit as i64], event_row)?.into_iter().map(decode_event).collect()
     }
 
-    fn events_of_person(&mut self, person: PersonId) -> Result<Vec<Event>> {
+    fn events_of_person(&mut self, person: PersonId, kinds: Option<&[EventKind]>) -> Result<Vec<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE person_id = ?1 ORDER BY seq");
-        self.events_where(&sql, [person.0])
+        let all = self.rows(&sql, [person.0], event_row)?;
+        all.into_iter()
+            .filter(|row| kinds.is_none_or(|k| k.iter().any(|k| k.as_str() == row.3)))
+            .map(decode_event)
+            .collect()
     }
 
     fn last_seq(&mut self) -> Result<u64> {
-        self.conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(backend)
+        Ok(self.one("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))?.unwrap_or(0) as u64)
+    }
+
+    fn user(&mut self, id: i64) -> Result<Option<UserRow>> {
+        self.one(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_row)
+    }
+
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>> {
+        self.one(&format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1"), [login], user_row)
+    }
+
+    fn users(&mut self) -> Result<Vec<UserRow>> {
+        self.rows(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"), [], user_row)
+    }
+
+    fn session(&mut self, token_hash: &[u8]) -> Result<Option<SessionRow>> {
+        self.one("SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?1", [token_hash], |r| {
+            Ok(SessionRow {
+                token_hash: token_hash.to_vec(),
+                user: r.get(0)?,
+                created_at: from_micros(r.get(1)?),
+                last_seen_at: from_micros(r.get(2)?),
+            })
+        })
+    }
+
+    fn key_by_prefix(&mut self, prefix: &str) -> Result<Option<KeyRow>> {
+        self.one(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE prefix = ?1"), [prefix], key_row)
+    }
+
+    fn keys(&mut self) -> Result<Vec<KeyRow>> {
+        self.rows(&format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id"), [], key_row)
+    }
+
+    fn throttle(&mut self, key: &[u8]) -> Result<Option<Throttle>> {
+        self.one("SELECT failures, last_failure_at FROM login_throttle WHERE key = ?1", [key], |r| {
+            Ok(Throttle { failures: r.get::<_, i64>(0)? as u32, last_failure_at: from_micros(r.get(1)?) })
+        })
+    }
+
+    fn device_known(&mut self, token_hash: &[u8], user: i64) -> Result<bool> {
+        Ok(self
+            .one("SELECT 1 FROM devices WHERE token_hash = ?1 AND user_id = ?2", params![token_hash, user], |_| Ok(()))?
+            .is_some())
+    }
+
+    fn correction(&mut self, id: i64) -> Result<Option<CorrectionRow>> {
+        self.one(&format!("SELECT {CORRECTION_COLUMNS} FROM corrections WHERE id = ?1"), [id], correction_row)
+    }
+
+    fn corrections(&mut self, filter: &CorrectionFilter) -> Result<Vec<CorrectionRow>> {
+        match filter {
+            CorrectionFilter::All => {
+                self.rows(&format!("SELECT {CORRECTION_COLUMNS} FROM corrections ORDER BY id"), [], correction_row)
+            }
+            CorrectionFilter::Person(p) => self.rows(
+                &format!("SELECT {CORRECTION_COLUMNS} FROM corrections WHERE person_id = ?1 ORDER BY id DESC"),
+                [p.0],
+                correction_row,
+            ),
+            CorrectionFilter::Open { commissariats } => {
+                let mut p: Vec<Box<dyn ToSql>> = Vec::new();
+                let within = in_list("commissariat", commissariats, &mut p);
+                let sql = format!(
+                    "SELECT {CORRECTION_COLUMNS} FROM corrections WHERE answered_at IS NULL AND {within} ORDER BY due_at, id"
+                );
+                self.rows(&sql, params_from_iter(p.iter()), correction_row)
+            }
+        }
     }
 
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
@@ -247,6 +422,7 @@ impl ReadTx for SqliteTx<'_> {
                     ValueRef::Null => Ok(Cell::Null),
                     ValueRef::Integer(n) => Ok(Cell::Int(n)),
                     ValueRef::Text(t) => Ok(Cell::Text(String::from_utf8_lossy(t).into_owned())),
+                    ValueRef::Blob(b) => Ok(Cell::Bytes(b.to_vec())),
                     _ => Err(StoreError::Corrupt(format!("{table}.{}: unexpected type", columns[i]))),
                 })
                 .collect::<Result<_>>()?;
@@ -258,143 +434,120 @@ impl ReadTx for SqliteTx<'_> {
 
 impl WriteTx for SqliteTx<'_> {
     fn insert_person(&mut self, p: &PersonRow) -> Result<Inserted> {
-        let inserted = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO persons (snils, passport, inn, surname, given_name, birth_date, region, commissariat, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
-            )
-            .map_err(backend)?
-            .execute(params![
-                p.snils,
-                p.passport,
-                p.inn,
-                p.surname,
-                p.given_name,
+        let inserted = self.exec(
+            "INSERT INTO persons (snils, passport, inn, name_key, birth_date, region, commissariat, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            params![
+                &p.snils[..],
+                &p.passport[..],
+                p.inn.as_ref().map(|k| &k[..]),
+                p.name_key,
                 p.birth_date,
                 p.region,
                 p.commissariat,
                 p.record
-            ])
-            .map_err(backend)?;
+            ],
+        )?;
         if inserted == 1 {
             return Ok(Inserted::Person(PersonId(self.conn.last_insert_rowid())));
         }
         Ok(Inserted::Conflict {
-            snils: self.id_where("snils", Some(p.snils))?,
-            passport: self.id_where("passport", Some(p.passport))?,
-            inn: self.id_where("inn", p.inn)?,
+            snils: self.id_where("snils", Some(&p.snils))?,
+            passport: self.id_where("passport", Some(&p.passport))?,
+            inn: self.id_where("inn", p.inn.as_ref().map(|k| &k[..]))?,
         })
     }
 
     fn update_person(&mut self, id: PersonId, p: &PersonRow) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE persons SET snils = ?2, passport = ?3, inn = ?4, surname = ?5, given_name = ?6,
-                 birth_date = ?7, region = ?8, commissariat = ?9, record = ?10 WHERE id = ?1",
-            )
-            .map_err(backend)?
-            .execute(params![
+        self.exec(
+            "UPDATE persons SET snils = ?2, passport = ?3, inn = ?4, name_key = ?5, birth_date = ?6, region = ?7,
+             commissariat = ?8, record = ?9 WHERE id = ?1",
+            params![
                 id.0,
-                p.snils,
-                p.passport,
-                p.inn,
-                p.surname,
-                p.given_name,
+                &p.snils[..],
+                &p.passport[..],
+                p.inn.as_ref().map(|k| &k[..]),
+                p.name_key,
                 p.birth_date,
                 p.region,
                 p.commissariat,
                 p.record
-            ])
-            .map_err(backend)?;
+            ],
+        )?;
         Ok(())
     }
 
-    fn insert_history(&mut self, person: PersonId, change: &FieldChange, at: Timestamp, event_seq: u64) -> Result<()> {
-        let Some(old) = &change.old else {
-            return Ok(());
-        };
-        self.conn
-            .prepare_cached(
-                "INSERT INTO person_history (person_id, field, value, source, as_of, replaced_at, event_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(backend)?
-            .execute(params![
-                person.0,
-                change.field.name(),
-                old.value.to_string(),
-                old.provenance.source,
-                old.provenance.as_of.to_string(),
-                to_micros(at),
-                event_seq as i64
-            ])
-            .map_err(backend)?;
+    fn insert_history(&mut self, person: PersonId, h: &HistoryRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO person_history (person_id, field, value, source, as_of, replaced_at, event_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![person.0, h.field.name(), h.value, h.source, h.as_of, to_micros(h.replaced_at), h.event_seq as i64],
+        )?;
+        Ok(())
+    }
+
+    fn reseal_history(&mut self, person: PersonId, rows: &[HistoryRow]) -> Result<()> {
+        let ids = self.rows("SELECT id FROM person_history WHERE person_id = ?1 ORDER BY id", [person.0], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        if ids.len() != rows.len() {
+            return Err(corrupt("person_history changed while it was re-sealed"));
+        }
+        for (id, row) in ids.iter().zip(rows) {
+            self.exec("UPDATE person_history SET value = ?2 WHERE id = ?1", params![id, row.value])?;
+        }
         Ok(())
     }
 
     fn next_summons_seq(&mut self, region: RegionCode, year: i16) -> Result<u64> {
-        self.conn
-            .prepare_cached(
+        Ok(self
+            .one(
                 "INSERT INTO summons_counters (region, year, last) VALUES (?1, ?2, 1)
                  ON CONFLICT (region, year) DO UPDATE SET last = last + 1 RETURNING last",
-            )
-            .map_err(backend)?
-            .query_row(params![region.get(), year], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(backend)
+                params![region.get(), year],
+                |r| r.get::<_, i64>(0),
+            )?
+            .unwrap_or(1) as u64)
     }
 
-    fn insert_summons(&mut self, s: &Summons, next_due: Option<Timestamp>) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO summonses (number, person_id, region, commissariat, status, posted_at, next_due_at, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .map_err(backend)?
-            .execute(params![
+    fn insert_summons(&mut self, s: &SummonsRow) -> Result<i64> {
+        self.exec(
+            "INSERT INTO summonses (number, person_id, region, commissariat, status, posted_at, next_due_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
                 s.number.as_str(),
                 s.person.0,
-                s.commissariat.region().get(),
-                s.commissariat.as_str(),
+                s.region,
+                s.commissariat,
                 s.status.as_str(),
                 to_micros(s.posted_at),
-                next_due.map(to_micros),
-                serde_json::to_string(s)?
-            ])
-            .map_err(backend)?;
+                s.next_due.map(to_micros),
+                s.state
+            ],
+        )?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    fn update_summons(&mut self, id: i64, s: &Summons, next_due: Option<Timestamp>, changes: &[Change]) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE summonses SET status = ?2, next_due_at = ?3, state = ?4 WHERE id = ?1")
-            .map_err(backend)?
-            .execute(params![id, s.status.as_str(), next_due.map(to_micros), serde_json::to_string(s)?])
-            .map_err(backend)?;
+    fn update_summons(&mut self, id: i64, s: &SummonsRow, changes: &[Change]) -> Result<()> {
+        self.exec(
+            "UPDATE summonses SET status = ?2, next_due_at = ?3, state = ?4 WHERE id = ?1",
+            params![id, s.status.as_str(), s.next_due.map(to_micros), s.state],
+        )?;
         for change in changes {
             match change {
                 Change::MeasureStarted { at, kind, trigger } => {
                     let trigger = serde_json::to_value(trigger)?;
-                    self.conn
-                        .prepare_cached(
-                            "INSERT INTO measures (summons_id, person_id, kind, started_at, trigger)
-                             VALUES (?1, ?2, ?3, ?4, ?5)",
-                        )
-                        .map_err(backend)?
-                        .execute(params![id, s.person.0, kind.as_str(), to_micros(*at), trigger.as_str()])
-                        .map_err(backend)?;
+                    self.exec(
+                        "INSERT INTO measures (summons_id, person_id, kind, started_at, trigger) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, s.person.0, kind.as_str(), to_micros(*at), trigger.as_str()],
+                    )?;
                 }
                 Change::MeasureLifted { at, kind, cause } => {
                     let cause = serde_json::to_value(cause)?;
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE measures SET lifted_at = ?3, lift_cause = ?4
-                             WHERE summons_id = ?1 AND kind = ?2 AND lifted_at IS NULL",
-                        )
-                        .map_err(backend)?
-                        .execute(params![id, kind.as_str(), to_micros(*at), cause.as_str()])
-                        .map_err(backend)?;
+                    self.exec(
+                        "UPDATE measures SET lifted_at = ?3, lift_cause = ?4 WHERE summons_id = ?1 AND kind = ?2 AND lifted_at IS NULL",
+                        params![id, kind.as_str(), to_micros(*at), cause.as_str()],
+                    )?;
                 }
                 _ => {}
             }
@@ -403,25 +556,19 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn set_rollout(&mut self, region: RegionCode, state: Rollout, at: Timestamp) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO rollout (region, state, changed_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (region) DO UPDATE SET state = ?2, changed_at = ?3",
-            )
-            .map_err(backend)?
-            .execute(params![region.get(), state.as_str(), to_micros(at)])
-            .map_err(backend)?;
+        self.exec(
+            "INSERT INTO rollout (region, state, changed_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (region) DO UPDATE SET state = ?2, changed_at = ?3",
+            params![region.get(), state.as_str(), to_micros(at)],
+        )?;
         Ok(())
     }
 
     fn append(&mut self, e: &NewEvent<'_>, recorded_at: Timestamp) -> Result<u64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (recorded_at, effective_at, kind, actor, person_id, summons, payload)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(backend)?
-            .execute(params![
+        self.exec(
+            "INSERT INTO events (recorded_at, effective_at, kind, actor, person_id, summons, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
                 to_micros(recorded_at),
                 to_micros(e.effective_at),
                 e.kind.as_str(),
@@ -429,9 +576,130 @@ impl WriteTx for SqliteTx<'_> {
                 e.person.map(|p| p.0),
                 e.summons.map(|s| s.as_str()),
                 e.payload
-            ])
-            .map_err(backend)?;
+            ],
+        )?;
         Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    fn insert_user(&mut self, u: &UserRow) -> Result<i64> {
+        self.exec(
+            "INSERT INTO users (login, role, scope, person_id, password_hash, totp, created_at, disabled_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                u.login,
+                u.role,
+                u.scope,
+                u.person.map(|p| p.0),
+                u.password_hash,
+                u.totp,
+                to_micros(u.created_at),
+                u.disabled_at.map(to_micros)
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn update_user(&mut self, u: &UserRow) -> Result<()> {
+        self.exec(
+            "UPDATE users SET role = ?2, scope = ?3, password_hash = ?4, totp = ?5, disabled_at = ?6 WHERE id = ?1",
+            params![u.id, u.role, u.scope, u.password_hash, u.totp, u.disabled_at.map(to_micros)],
+        )?;
+        Ok(())
+    }
+
+    fn insert_session(&mut self, s: &SessionRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4)",
+            params![s.token_hash, s.user, to_micros(s.created_at), to_micros(s.last_seen_at)],
+        )?;
+        Ok(())
+    }
+
+    fn touch_session(&mut self, token_hash: &[u8], at: Timestamp) -> Result<()> {
+        self.exec("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1", params![token_hash, to_micros(at)])?;
+        Ok(())
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<()> {
+        self.exec("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions(&mut self, user: Option<i64>, idle_before: Timestamp, created_before: Timestamp) -> Result<()> {
+        match user {
+            Some(u) => self.exec("DELETE FROM sessions WHERE user_id = ?1", [u])?,
+            None => self.exec(
+                "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2",
+                params![to_micros(idle_before), to_micros(created_before)],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn insert_key(&mut self, k: &KeyRow) -> Result<i64> {
+        self.exec(
+            "INSERT INTO api_keys (prefix, secret_hash, role, scope, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![k.prefix, k.secret_hash, k.role, k.scope, to_micros(k.created_at), k.revoked_at.map(to_micros)],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn revoke_key(&mut self, id: i64, at: Timestamp) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, to_micros(at)],
+        )? == 1)
+    }
+
+    fn set_throttle(&mut self, key: &[u8], throttle: Option<Throttle>) -> Result<()> {
+        match throttle {
+            None => self.exec("DELETE FROM login_throttle WHERE key = ?1", [key])?,
+            Some(t) => self.exec(
+                "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET failures = ?2, last_failure_at = ?3",
+                params![key, t.failures as i64, to_micros(t.last_failure_at)],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn remember_device(&mut self, token_hash: &[u8], user: i64, at: Timestamp) -> Result<()> {
+        self.exec(
+            "INSERT INTO devices (token_hash, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![token_hash, user, to_micros(at)],
+        )?;
+        Ok(())
+    }
+
+    fn insert_correction(&mut self, c: &CorrectionRow) -> Result<i64> {
+        self.exec(
+            "INSERT INTO corrections (person_id, commissariat, subject, request, filed_at, due_at, answered_at, answer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                c.person.0,
+                c.commissariat,
+                c.subject,
+                c.request,
+                to_micros(c.filed_at),
+                to_micros(c.due_at),
+                c.answered_at.map(to_micros),
+                c.answer
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn answer_correction(&mut self, id: i64, at: Timestamp, answer: &[u8]) -> Result<()> {
+        self.exec(
+            "UPDATE corrections SET answered_at = ?2, answer = ?3 WHERE id = ?1",
+            params![id, to_micros(at), answer],
+        )?;
+        Ok(())
+    }
+
+    fn reseal_correction(&mut self, id: i64, request: &[u8], answer: Option<&[u8]>) -> Result<()> {
+        self.exec("UPDATE corrections SET request = ?2, answer = ?3 WHERE id = ?1", params![id, request, answer])?;
+        Ok(())
     }
 
     fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()> {
@@ -450,6 +718,7 @@ impl WriteTx for SqliteTx<'_> {
                 Cell::Null => rusqlite::types::Value::Null,
                 Cell::Int(n) => rusqlite::types::Value::Integer(*n),
                 Cell::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                Cell::Bytes(b) => rusqlite::types::Value::Blob(b.clone()),
             });
             stmt.execute(rusqlite::params_from_iter(values)).map_err(backend)?;
         }

@@ -26,6 +26,15 @@ impl Harness for Sqlite {
     fn reopen(&self) -> Arc<dyn Store> {
         Arc::new(SqliteStore::open(&self.path).expect("reopen"))
     }
+
+    fn raw_bytes(&self) -> Option<Vec<u8>> {
+        // The database file and its write-ahead log, as a thief with the disk would read them.
+        let mut bytes = std::fs::read(&self.path).ok()?;
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        bytes.extend(std::fs::read(wal).unwrap_or_default());
+        Some(bytes)
+    }
 }
 
 reestr_store::conformance_tests!(Sqlite);

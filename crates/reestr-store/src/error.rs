@@ -1,5 +1,7 @@
 use reestr_core::{
     ErrorCode,
+    access::AccessError,
+    correction::CorrectionError,
     person::Problem,
     policy::PolicyError,
     region::{RegionCode, RegionError},
@@ -17,6 +19,14 @@ pub enum StoreError {
     RegionOff(RegionCode),
     #[error("the record is invalid: {}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Problem>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Access(AccessError),
+    #[error(transparent)]
+    Correction(#[from] CorrectionError),
+    #[error("keys: {0}")]
+    Keys(String),
     #[error(transparent)]
     Summons(#[from] SummonsError),
     #[error(transparent)]
@@ -41,6 +51,10 @@ impl ErrorCode for StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::RegionOff(_) => "region_not_operating",
             StoreError::Invalid(_) => "invalid_record",
+            StoreError::BadRequest(_) => "invalid_request",
+            StoreError::Access(e) => e.code(),
+            StoreError::Correction(e) => e.code(),
+            StoreError::Keys(_) => "keys_unusable",
             StoreError::Summons(e) => e.code(),
             StoreError::Region(e) => e.code(),
             StoreError::Policy(e) => e.code(),

@@ -21,6 +21,12 @@ pub enum Table {
     Summonses,
     Measures,
     Events,
+    Users,
+    Sessions,
+    Devices,
+    ApiKeys,
+    LoginThrottle,
+    Corrections,
 }
 
 /// How a column's values appear in the image.
@@ -28,6 +34,8 @@ pub enum Table {
 pub enum Kind {
     Int,
     Text,
+    /// Bytes (sealed values, blind indexes, hashes).
+    Bytes,
     /// Microseconds since the Unix epoch, UTC.
     Instant,
     /// `YYYY-MM-DD`.
@@ -44,25 +52,24 @@ const fn col(name: &'static str, kind: Kind) -> Column {
     Column { name, kind }
 }
 
-use Kind::{Date, Instant, Int, Text};
+use Kind::{Bytes, Date, Instant, Int, Text};
 
 const PERSONS: &[Column] = &[
     col("id", Int),
-    col("snils", Int),
-    col("passport", Int),
-    col("inn", Int),
-    col("surname", Text),
-    col("given_name", Text),
+    col("snils", Bytes),
+    col("passport", Bytes),
+    col("inn", Bytes),
+    col("name_key", Text),
     col("birth_date", Date),
     col("region", Int),
     col("commissariat", Text),
-    col("record", Text),
+    col("record", Bytes),
 ];
 const PERSON_HISTORY: &[Column] = &[
     col("id", Int),
     col("person_id", Int),
     col("field", Text),
-    col("value", Text),
+    col("value", Bytes),
     col("source", Text),
     col("as_of", Date),
     col("replaced_at", Instant),
@@ -79,7 +86,7 @@ const SUMMONSES: &[Column] = &[
     col("status", Text),
     col("posted_at", Instant),
     col("next_due_at", Instant),
-    col("state", Text),
+    col("state", Bytes),
 ];
 const MEASURES: &[Column] = &[
     col("id", Int),
@@ -101,9 +108,44 @@ const EVENTS: &[Column] = &[
     col("summons", Text),
     col("payload", Text),
 ];
+const USERS: &[Column] = &[
+    col("id", Int),
+    col("login", Text),
+    col("role", Text),
+    col("scope", Text),
+    col("person_id", Int),
+    col("password_hash", Text),
+    col("totp", Bytes),
+    col("created_at", Instant),
+    col("disabled_at", Instant),
+];
+const SESSIONS: &[Column] =
+    &[col("token_hash", Bytes), col("user_id", Int), col("created_at", Instant), col("last_seen_at", Instant)];
+const DEVICES: &[Column] = &[col("token_hash", Bytes), col("user_id", Int), col("created_at", Instant)];
+const API_KEYS: &[Column] = &[
+    col("id", Int),
+    col("prefix", Text),
+    col("secret_hash", Bytes),
+    col("role", Text),
+    col("scope", Text),
+    col("created_at", Instant),
+    col("revoked_at", Instant),
+];
+const LOGIN_THROTTLE: &[Column] = &[col("key", Bytes), col("failures", Int), col("last_failure_at", Instant)];
+const CORRECTIONS: &[Column] = &[
+    col("id", Int),
+    col("person_id", Int),
+    col("commissariat", Text),
+    col("subject", Text),
+    col("request", Bytes),
+    col("filed_at", Instant),
+    col("due_at", Instant),
+    col("answered_at", Instant),
+    col("answer", Bytes),
+];
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 13] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -111,6 +153,12 @@ impl Table {
         Table::Summonses,
         Table::Measures,
         Table::Events,
+        Table::Users,
+        Table::Sessions,
+        Table::Devices,
+        Table::ApiKeys,
+        Table::LoginThrottle,
+        Table::Corrections,
     ];
 
     pub fn name(self) -> &'static str {
@@ -122,6 +170,12 @@ impl Table {
             Table::Summonses => "summonses",
             Table::Measures => "measures",
             Table::Events => "events",
+            Table::Users => "users",
+            Table::Sessions => "sessions",
+            Table::Devices => "devices",
+            Table::ApiKeys => "api_keys",
+            Table::LoginThrottle => "login_throttle",
+            Table::Corrections => "corrections",
         }
     }
 
@@ -135,16 +189,30 @@ impl Table {
             Table::Summonses => SUMMONSES,
             Table::Measures => MEASURES,
             Table::Events => EVENTS,
+            Table::Users => USERS,
+            Table::Sessions => SESSIONS,
+            Table::Devices => DEVICES,
+            Table::ApiKeys => API_KEYS,
+            Table::LoginThrottle => LOGIN_THROTTLE,
+            Table::Corrections => CORRECTIONS,
         }
     }
 
     /// The columns that order the table's rows in the image (its key).
     pub fn order_by(self) -> &'static str {
         match self {
-            Table::Persons | Table::PersonHistory | Table::Summonses | Table::Measures => "id",
+            Table::Persons
+            | Table::PersonHistory
+            | Table::Summonses
+            | Table::Measures
+            | Table::Users
+            | Table::ApiKeys
+            | Table::Corrections => "id",
             Table::Rollout => "region",
             Table::SummonsCounters => "region, year",
             Table::Events => "seq",
+            Table::Sessions | Table::Devices => "token_hash",
+            Table::LoginThrottle => "key",
         }
     }
 }
@@ -161,6 +229,7 @@ pub enum Cell {
     Null,
     Int(i64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 /// One row of a table, its cells in the order of [`Table::columns`].
@@ -201,6 +270,11 @@ impl Digester {
                     self.hash.update([2]);
                     self.hash.update((s.len() as u64).to_be_bytes());
                     self.hash.update(s.as_bytes());
+                }
+                Cell::Bytes(b) => {
+                    self.hash.update([3]);
+                    self.hash.update((b.len() as u64).to_be_bytes());
+                    self.hash.update(b);
                 }
             }
         }

@@ -1,18 +1,20 @@
-//! What a backend provides: transactions, and primitive reads and writes of rows.
+//! What a backend provides: transactions, and primitive reads and writes of rows. Sealing,
+//! checking and deciding happen above, in the register, once for every backend.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use reestr_core::{
     event::{Actor, Event, EventKind},
-    person::{Field, FieldChange, Person, PersonId, Provenance, Value},
+    person::PersonId,
     region::{RegionCode, Rollout},
-    summons::{Change, Status, Summons, SummonsNumber},
+    summons::{Change, Status, SummonsNumber},
 };
 
 use crate::{
-    Lookup, PersonRow, Result,
+    Lookup, Result,
     image::{ImageRow, Table},
+    row::{HistoryRow, PersonRow, StoredPerson, StoredSummons, SummonsRow},
 };
 
 /// A storage backend.
@@ -24,13 +26,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Runs the closure on a consistent, read-only snapshot.
     fn read(&self, f: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()>;
-}
-
-/// A summons with the row id the backend gave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredSummons {
-    pub id: i64,
-    pub summons: Summons,
 }
 
 /// The outcome of inserting a person: the new id, or who already holds each unique key.
@@ -48,45 +43,163 @@ pub struct NewEvent<'a> {
     pub effective_at: Timestamp,
     pub person: Option<PersonId>,
     pub summons: Option<&'a SummonsNumber>,
-    /// The event's data as a JSON document.
+    /// The event's data as a JSON document; never personal data.
     pub payload: &'a str,
 }
 
-/// An earlier value of a field, with the provenance it had and when it was replaced.
+/// A user account as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub role: String,
+    /// The role's scope as JSON.
+    pub scope: String,
+    pub person: Option<PersonId>,
+    /// An argon2id hash in PHC form.
+    pub password_hash: String,
+    /// The second-factor seed, sealed.
+    pub totp: Option<Vec<u8>>,
+    pub created_at: Timestamp,
+    pub disabled_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("login", &self.login)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session as stored: the hash of the cookie's token, never the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
-    pub field: Field,
-    pub value: Value,
-    pub provenance: Provenance,
-    pub replaced_at: Timestamp,
-    /// The event that replaced it.
-    pub event_seq: u64,
+pub struct SessionRow {
+    pub token_hash: Vec<u8>,
+    pub user: i64,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+/// An API key as stored: its public prefix and the hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub id: i64,
+    pub prefix: String,
+    pub secret_hash: Vec<u8>,
+    pub role: String,
+    pub scope: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Failed logins counted under a (hashed) account or address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    pub failures: u32,
+    pub last_failure_at: Timestamp,
+}
+
+/// A correction request as stored: its text sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub person: PersonId,
+    pub commissariat: String,
+    pub subject: String,
+    pub request: Vec<u8>,
+    pub filed_at: Timestamp,
+    pub due_at: Timestamp,
+    pub answered_at: Option<Timestamp>,
+    pub answer: Option<Vec<u8>>,
+}
+
+/// Which correction requests to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorrectionFilter {
+    All,
+    Person(PersonId),
+    /// Unanswered ones of these commissariats (`None`: all), the earliest due first.
+    Open {
+        commissariats: Option<Vec<String>>,
+    },
+}
+
+/// Which summonses to list, by id after a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummonsFilter {
+    /// `None`: every commissariat.
+    pub commissariats: Option<Vec<String>>,
+    pub status: Option<Status>,
+    pub after: i64,
+    pub limit: usize,
+}
+
+/// A measure as a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureRow {
+    pub id: i64,
+    pub summons: SummonsNumber,
+    pub person: PersonId,
+    pub commissariat: String,
+    pub kind: String,
+    pub started_at: Timestamp,
+    pub lifted_at: Option<Timestamp>,
+    pub lift_cause: Option<String>,
+}
+
+/// Which measures to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureFilter {
+    pub kinds: Option<Vec<String>>,
+    pub commissariats: Option<Vec<String>>,
+    pub in_force_only: bool,
+    /// Rows after this id (a cursor), at most `limit`.
+    pub after: i64,
+    pub limit: usize,
 }
 
 pub trait ReadTx {
-    fn person(&mut self, id: PersonId) -> Result<Option<Person>>;
-    fn person_by(&mut self, key: Lookup) -> Result<Option<Person>>;
+    fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
+    fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>>;
+    /// Persons whose normalised name key and birth date match, by id, at most `limit`.
+    fn persons_by_name(&mut self, name_key: &str, birth_date: Option<&str>, limit: usize) -> Result<Vec<StoredPerson>>;
     fn count_persons(&mut self) -> Result<u64>;
     /// Every person, in id order.
-    fn for_each_person(&mut self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
-    fn field_history(&mut self, person: PersonId) -> Result<Vec<HistoryEntry>>;
+    fn for_each_person(&mut self, f: &mut dyn FnMut(StoredPerson) -> Result<()>) -> Result<()>;
+    fn field_history(&mut self, person: PersonId) -> Result<Vec<HistoryRow>>;
 
     fn summons(&mut self, number: &SummonsNumber) -> Result<Option<StoredSummons>>;
     fn summonses_of(&mut self, person: PersonId) -> Result<Vec<StoredSummons>>;
     /// Summonses with something due at or before `now`, earliest first. Must not scan the rest.
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<StoredSummons>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
+    fn summonses(&mut self, filter: &SummonsFilter) -> Result<Vec<StoredSummons>>;
     fn status_counts(&mut self) -> Result<BTreeMap<Status, u64>>;
     fn measures_in_force(&mut self) -> Result<u64>;
+    fn measures(&mut self, filter: &MeasureFilter) -> Result<Vec<MeasureRow>>;
 
     fn rollout(&mut self) -> Result<BTreeMap<RegionCode, Rollout>>;
 
     /// Events after `after` (a sequence number), in order.
     fn events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
-    fn events_of_person(&mut self, person: PersonId) -> Result<Vec<Event>>;
+    fn events_of_person(&mut self, person: PersonId, kinds: Option<&[EventKind]>) -> Result<Vec<Event>>;
     /// The sequence number of the last event (0 for an empty log).
     fn last_seq(&mut self) -> Result<u64>;
 
+    fn user(&mut self, id: i64) -> Result<Option<UserRow>>;
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>>;
+    fn users(&mut self) -> Result<Vec<UserRow>>;
+    fn session(&mut self, token_hash: &[u8]) -> Result<Option<SessionRow>>;
+    fn key_by_prefix(&mut self, prefix: &str) -> Result<Option<KeyRow>>;
+    fn keys(&mut self) -> Result<Vec<KeyRow>>;
+    fn throttle(&mut self, key: &[u8]) -> Result<Option<Throttle>>;
+    fn device_known(&mut self, token_hash: &[u8], user: i64) -> Result<bool>;
+
+    fn correction(&mut self, id: i64) -> Result<Option<CorrectionRow>>;
+    fn corrections(&mut self, filter: &CorrectionFilter) -> Result<Vec<CorrectionRow>>;
     /// Every row of a table as an image (see [`crate::image`]), in key order.
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()>;
 }
@@ -103,25 +216,36 @@ pub trait WriteTx: ReadTx {
         rows.iter().map(|row| self.insert_person(row)).collect()
     }
     fn update_person(&mut self, id: PersonId, row: &PersonRow) -> Result<()>;
-    fn insert_history(&mut self, person: PersonId, change: &FieldChange, at: Timestamp, event_seq: u64) -> Result<()>;
+    fn insert_history(&mut self, person: PersonId, row: &HistoryRow) -> Result<()>;
+    /// Replaces the stored bytes of every history row of a person (after re-sealing).
+    fn reseal_history(&mut self, person: PersonId, rows: &[HistoryRow]) -> Result<()>;
 
     /// The next number in a region's series for a year, starting at 1.
     fn next_summons_seq(&mut self, region: RegionCode, year: i16) -> Result<u64>;
-    fn insert_summons(&mut self, summons: &Summons, next_due: Option<Timestamp>) -> Result<i64>;
+    fn insert_summons(&mut self, row: &SummonsRow) -> Result<i64>;
     /// Saves the summons and applies its measure changes to the measure rows.
-    fn update_summons(
-        &mut self,
-        id: i64,
-        summons: &Summons,
-        next_due: Option<Timestamp>,
-        changes: &[Change],
-    ) -> Result<()>;
+    fn update_summons(&mut self, id: i64, row: &SummonsRow, changes: &[Change]) -> Result<()>;
 
     fn set_rollout(&mut self, region: RegionCode, state: Rollout, at: Timestamp) -> Result<()>;
 
     /// Appends to the log in this transaction; returns the event's sequence number.
     fn append(&mut self, event: &NewEvent<'_>, recorded_at: Timestamp) -> Result<u64>;
 
+    fn insert_user(&mut self, user: &UserRow) -> Result<i64>;
+    fn update_user(&mut self, user: &UserRow) -> Result<()>;
+    fn insert_session(&mut self, session: &SessionRow) -> Result<()>;
+    fn touch_session(&mut self, token_hash: &[u8], at: Timestamp) -> Result<()>;
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<()>;
+    /// Removes a user's sessions, or every session that has expired.
+    fn delete_sessions(&mut self, user: Option<i64>, idle_before: Timestamp, created_before: Timestamp) -> Result<()>;
+    fn insert_key(&mut self, key: &KeyRow) -> Result<i64>;
+    fn revoke_key(&mut self, id: i64, at: Timestamp) -> Result<bool>;
+    fn set_throttle(&mut self, key: &[u8], throttle: Option<Throttle>) -> Result<()>;
+    fn remember_device(&mut self, token_hash: &[u8], user: i64, at: Timestamp) -> Result<()>;
+
+    fn insert_correction(&mut self, row: &CorrectionRow) -> Result<i64>;
+    fn answer_correction(&mut self, id: i64, at: Timestamp, answer: &[u8]) -> Result<()>;
+    fn reseal_correction(&mut self, id: i64, request: &[u8], answer: Option<&[u8]>) -> Result<()>;
     /// Adds image rows (as [`ReadTx::dump`] gives them, ids and sequence numbers included) to a
     /// table that holds none of them; rollout rows replace the states there.
     fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()>;

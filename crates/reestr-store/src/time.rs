@@ -16,3 +16,8 @@ pub fn from_micros(us: i64) -> Timestamp {
 pub fn truncate(t: Timestamp) -> Timestamp {
     from_micros(to_micros(t))
 }
+
+/// The UTC calendar date of an instant (for provenance dates).
+pub fn date_utc(t: Timestamp) -> jiff::civil::Date {
+    t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}

@@ -1,0 +1,42 @@
+//! `reestr serve`: the register over HTTP.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use jiff::Timestamp;
+use reestr_server::{AppState, Clock, FixedClock, Settings, SystemClock};
+use reestr_store::Register;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "REESTR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Mark cookies Secure: set this when the register is reached over HTTPS.
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Do not run the legal clock in this process (when another process runs it).
+    #[arg(long)]
+    pub no_clock: bool,
+}
+
+/// Serves until interrupted. With `--at`, the service's clock stands still at that instant.
+pub fn run(register: Register, args: &ServeArgs, at: Option<Timestamp>) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = match at {
+        Some(t) => Arc::new(FixedClock::new(t)),
+        None => Arc::new(SystemClock),
+    };
+    let settings = Settings { secure_cookies: args.secure_cookies, run_clock: !args.no_clock };
+    let state = AppState::new(register, clock, settings);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        eprintln!("reestr: serving on http://{addr} (API under /api/v1, document at /api/openapi.json); Ctrl-C stops");
+        reestr_server::serve(listener, state).await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,108 @@
+//! The JSON API under `/api/v1`. Every handler is registered with its OpenAPI description, so the
+//! document at `/api/openapi.json` is made from the router itself.
+
+mod admin;
+mod auth;
+mod corrections;
+pub mod dto;
+mod me;
+mod persons;
+mod public;
+mod summonses;
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "reestr",
+        description = "The electronic register of military registration and summonses. Errors are \
+            `{\"error\": code, \"message\": text}`. Personal data never goes in a URL: searches by \
+            identifier are POSTs, and the purpose of a read goes in the `X-Purpose` header \
+            (UTF-8, percent-encoded). Every read of a record by anyone but its person is logged \
+            and shown to that person.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "public", description = "No login: the deadline calculator, regions, statistics"),
+        (name = "auth", description = "Logging in and out"),
+        (name = "me", description = "The citizen's personal account"),
+        (name = "persons", description = "Records of persons (staff)"),
+        (name = "summonses", description = "Summonses and their steps (staff)"),
+        (name = "measures", description = "Measures (agencies and staff)"),
+        (name = "corrections", description = "Correction requests (registrars)"),
+        (name = "admin", description = "Users and API keys")
+    )
+)]
+struct Doc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::SESSION_COOKIE,
+                "The session cookie set by POST /api/v1/auth/login",
+            ))),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An agency's API key: rk_ID_SECRET"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(public::deadlines))
+        .routes(routes!(public::regions))
+        .routes(routes!(public::stats))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::session))
+        .routes(routes!(me::me))
+        .routes(routes!(me::summonses))
+        .routes(routes!(me::open_summons))
+        .routes(routes!(me::measures))
+        .routes(routes!(me::reads))
+        .routes(routes!(me::corrections, me::file_correction))
+        .routes(routes!(persons::create))
+        .routes(routes!(persons::search))
+        .routes(routes!(persons::get, persons::update))
+        .routes(routes!(persons::history))
+        .routes(routes!(persons::summonses))
+        .routes(routes!(summonses::issue, summonses::list))
+        .routes(routes!(summonses::get))
+        .routes(routes!(summonses::serve))
+        .routes(routes!(summonses::appear))
+        .routes(routes!(summonses::excuse))
+        .routes(routes!(summonses::cancel))
+        .routes(routes!(summonses::measures))
+        .routes(routes!(corrections::open))
+        .routes(routes!(corrections::answer))
+        .routes(routes!(public::set_rollout))
+        .routes(routes!(admin::users, admin::add_user))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::keys, admin::create_key))
+        .routes(routes!(admin::revoke_key))
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().into_openapi()
+}

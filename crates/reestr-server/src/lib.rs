@@ -1,0 +1,159 @@
+//! The register as a service: the JSON API under `/api/v1` with its OpenAPI document at
+//! `/api/openapi.json`, health, readiness and Prometheus metrics, and the legal clock's task.
+//!
+//! Handlers are thin: each takes the caller, calls one use case of the [`Register`] (which checks
+//! access inside its transaction) on a blocking thread, and shapes the answer.
+
+mod api;
+mod clock;
+pub mod error;
+mod extract;
+mod ops;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{Router, extract::DefaultBodyLimit, http::HeaderValue};
+use jiff::Timestamp;
+use reestr_store::Register;
+use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer};
+
+use crate::error::ApiError;
+pub use crate::{
+    api::openapi,
+    clock::clock_task,
+    extract::{DEVICE_COOKIE, PURPOSE_HEADER, SESSION_COOKIE},
+};
+
+/// Where the service takes "now" from: the system clock in production, a settable one in tests
+/// and simulations. Nothing else in the service reads the time.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        #[allow(clippy::disallowed_methods)]
+        Timestamp::now()
+    }
+}
+
+/// A clock that says what it is told.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<Timestamp>);
+
+impl FixedClock {
+    pub fn new(at: Timestamp) -> FixedClock {
+        FixedClock(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: Timestamp) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = at;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.0.lock().map(|t| *t).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+}
+
+/// How the service behaves.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Run the legal clock in the background.
+    pub run_clock: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { secure_cookies: false, run_clock: true }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    register: Register,
+    clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
+    metrics: ops::Metrics,
+}
+
+impl AppState {
+    pub fn new(register: Register, clock: Arc<dyn Clock>, settings: Settings) -> AppState {
+        AppState { register, clock, settings: Arc::new(settings), metrics: ops::Metrics::get() }
+    }
+
+    pub fn register(&self) -> &Register {
+        &self.register
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Runs a use case on a blocking thread (the store's calls block), with `now`.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Register, Timestamp) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let register = self.register.clone();
+        let now = self.now();
+        tokio::task::spawn_blocking(move || f(&register, now)).await.map_err(|_| {
+            ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed")
+        })?
+    }
+}
+
+/// The longest request body the API accepts.
+const BODY_LIMIT: usize = 256 * 1024;
+/// The longest a request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole service as a router.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api::router().split_for_parts();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json((*doc).clone()) }))
+        .merge(ops::router())
+        .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until interrupted, with the legal clock running in the background if so set.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    if state.settings.run_clock {
+        tokio::spawn(clock_task(state.clone()));
+    }
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
