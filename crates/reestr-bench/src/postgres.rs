@@ -206,6 +206,28 @@ fn import_only(
         gib(db_size),
         gib(persons_size)
     );
+    let indexes = bench.query(
+        "SELECT c.relname::text, pg_relation_size(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = 'persons'::regclass ORDER BY 1",
+        &[],
+    )?;
+    let list: Vec<String> =
+        indexes.iter().map(|r| format!("{} {}", r.get::<_, String>(0), gib(r.get::<_, i64>(1)))).collect();
+    let heap = size(
+        &mut bench,
+        "SELECT pg_relation_size('persons') + pg_relation_size(reltoastrelid) FROM pg_class WHERE oid = 'persons'::regclass",
+    )?;
+    let events = size(
+        &mut bench,
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_inherits i
+         JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
+    )?;
+    println!(
+        "The persons' heap (with TOAST) {}; their indexes: {}; the event log {}.\n",
+        gib(heap),
+        list.join(", "),
+        gib(events)
+    );
     let codec = Codec::new(std::sync::Arc::new(Keyring::load(Path::new(&envs[0].1))?));
     lookups(bench_url, passports, &codec)
 }
