@@ -68,6 +68,9 @@ pub enum KeysCommand {
     Rotate,
     /// Finish an interrupted rotation: re-seal what is not under the current key.
     Reseal,
+    /// Replace the log's signing key (checkpoints, extracts) with a new one; the old public key
+    /// is kept, so what it signed stays verifiable. The old private key is destroyed.
+    RotateSigning,
 }
 
 pub fn scope_of(
@@ -153,6 +156,9 @@ pub fn keys(url: &str, op: &Principal, cmd: KeysCommand, now: Timestamp) -> anyh
         // The new key is saved before anything is sealed with it.
         keyring.save(&keys_dir(&path))?;
         eprintln!("new data key {id} saved in {}", keys_dir(&path).display());
+    }
+    if let KeysCommand::RotateSigning = cmd {
+        bail!("reestr keys rotate-signing is handled by the ledger commands");
     }
     let reg = open_with(&path, keyring)?;
     let report = reg.reseal(op, now)?;

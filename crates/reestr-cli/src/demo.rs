@@ -99,7 +99,7 @@ pub fn run(db: &db::Db, args: &DemoArgs, now: Timestamp, at: Option<Timestamp>) 
     }
     summary(&reg, db)?;
     match std::fs::read(&file).ok().and_then(|b| serde_json::from_slice::<Accounts>(&b).ok()) {
-        Some(accounts) => print_accounts(&accounts, &file, now),
+        Some(accounts) => print_accounts(&accounts, &file, now, &args.listen),
         None => println!("\n(No demo accounts file at {}.)", file.display()),
     }
     if !args.no_serve {
@@ -288,7 +288,7 @@ fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_accounts(a: &Accounts, file: &std::path::Path, now: Timestamp) {
+fn print_accounts(a: &Accounts, file: &std::path::Path, now: Timestamp, listen: &str) {
     println!("\nDemo accounts (synthetic; also in {}):", file.display());
     for u in &a.users {
         let code = u.totp_seed.as_deref().and_then(|s| reestr_store::totp_code(s, now));
@@ -310,7 +310,10 @@ fn print_accounts(a: &Accounts, file: &std::path::Path, now: Timestamp) {
         );
     }
     println!(
-        "\nLog in: curl -c jar -H 'Content-Type: application/json' -d '{{\"login\":\"citizen\",\"password\":\"…\"}}' http://127.0.0.1:8080/api/v1/auth/login"
+        "\nLog in: curl -c jar -H 'Content-Type: application/json' -d '{{\"login\":\"citizen\",\"password\":\"…\"}}' http://{listen}/api/v1/auth/login"
     );
-    println!("Then:   curl -b jar http://127.0.0.1:8080/api/v1/me/summonses");
+    println!("Then:   curl -b jar http://{listen}/api/v1/me/summonses");
+    println!(
+        "Staff add \"totp\" (the current code); agencies send Authorization: Bearer KEY. The API: http://{listen}/api/openapi.json"
+    );
 }

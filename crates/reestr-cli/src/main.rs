@@ -5,6 +5,7 @@ mod db;
 mod demo;
 mod export;
 mod import;
+mod ledger;
 mod serve;
 mod show;
 mod time;
@@ -47,6 +48,9 @@ struct Cli {
     /// demonstrations and tests. The register still refuses steps dated before a summons's last.
     #[arg(long, global = true, value_name = "INSTANT", value_parser = instant_arg)]
     at: Option<Timestamp>,
+
+    #[command(flatten)]
+    keys: ledger::KeyArgs,
 
     #[command(subcommand)]
     command: Command,
@@ -100,8 +104,25 @@ enum Command {
         /// The seed, as printed when the user was added.
         seed: String,
     },
-    /// Print the event log as JSON lines.
+    /// Print the event log as JSON lines; sign checkpoints of its Merkle tree, print proofs and
+    /// the register's public keys.
     Log(LogArgs),
+    /// Check the database against the signed checkpoints and the log.
+    #[command(subcommand)]
+    Audit(ledger::AuditCommand),
+    /// Extracts for citizens: from the register of summonses, and from the registration record.
+    #[command(subcommand)]
+    Extract(ledger::ExtractCommand),
+    /// Verify an extract (JSON, page or PDF) offline with the register's public key: exit 0 when
+    /// genuine, 4 with the reason when not.
+    Verify {
+        /// The extract file.
+        file: std::path::PathBuf,
+        /// The register's verifier keys, one a line, as `reestr log key` prints them (default:
+        /// the key directory beside the database).
+        #[arg(long, value_name = "KEYFILE")]
+        key: Option<std::path::PathBuf>,
+    },
     /// Counts of persons, summonses by status and measures in force.
     Stats,
     /// Fill the database with a synthetic population, summonses in every state and an account
@@ -270,7 +291,10 @@ enum PolicyCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct LogArgs {
+    #[command(subcommand)]
+    command: Option<ledger::LogCommand>,
     /// Print events after this sequence number.
     #[arg(long, default_value_t = 0)]
     after: u64,
@@ -351,8 +375,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let changed = open(&cli.db)?.set_rollout(&op, region, state, now)?;
             println!("region {region}: {state}{}", if changed { "" } else { " (unchanged)" });
         }
+        Command::Log(LogArgs { command: Some(cmd), .. }) => {
+            ledger::log(&open(&cli.db)?, &cli.keys, &cli.db.url, cmd, now)?
+        }
+        Command::Audit(cmd) => return ledger::audit_cmd(&open(&cli.db)?, &cli.keys, &cli.db.url, cmd),
+        Command::Extract(cmd) => ledger::extract(&open(&cli.db)?, &cli.keys, &cli.db.url, cmd, now)?,
+        Command::Verify { file, key } => return ledger::verify(&cli.keys, &cli.db.url, &file, key.as_deref()),
         Command::User(cmd) => admin::user(&open(&cli.db)?, &op, cmd, now)?,
         Command::Key(cmd) => admin::key(&open(&cli.db)?, &op, cmd, now)?,
+        Command::Keys(admin::KeysCommand::RotateSigning) => {
+            ledger::rotate_signing(&open(&cli.db)?, &cli.keys, &cli.db.url)?
+        }
         Command::Keys(cmd) => admin::keys(&cli.db.url, &op, cmd, now)?,
         Command::Totp { seed } => {
             println!("{}", reestr_store::totp_code(&seed, now).context("the seed is not base32")?);

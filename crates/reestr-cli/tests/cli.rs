@@ -308,3 +308,31 @@ fn count(db: &Path, table: &str) -> u64 {
     conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).map_or(0, |n| n as u64)
 }
+
+#[test]
+fn the_database_file_holds_no_sensitive_value_in_clear() {
+    let env = Env::new();
+    env.ok(&["demo", "--no-serve", "--persons", "300"]);
+    let db = env.path("reestr.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.extend(std::fs::read(env.path("reestr.db-wal")).unwrap_or_default());
+    let contains = |needle: &str| memchr::memmem::find(&bytes, needle.as_bytes()).is_some();
+    // The demo's people, made again from the same seed.
+    let mut population =
+        reestr_synth::Population::new(2025, &reestr_core::region::PILOT_REGIONS, jiff::civil::date(2026, 1, 1));
+    let column = |name: &str| reestr_synth::COLUMNS.iter().position(|f| f.name() == name).unwrap();
+    let mut names_found = 0;
+    for _ in 0..300 {
+        let row = population.next_row();
+        for field in ["snils", "inn", "registered_address", "phone", "email"] {
+            let value = &row[column(field)];
+            assert!(!contains(value), "{field} of a demo person is stored in clear");
+        }
+        let digits: String = row[column("snils")].chars().filter(char::is_ascii_digit).collect();
+        assert!(!contains(&digits));
+        let passport = format!("{}{}", row[column("passport_series")], row[column("passport_number")]);
+        assert!(!contains(&passport));
+        names_found += usize::from(contains(&row[column("surname")].to_lowercase()));
+    }
+    assert!(names_found > 250, "names are not sensitive and stay searchable ({names_found})");
+}

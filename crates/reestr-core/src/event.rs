@@ -31,10 +31,12 @@ pub enum EventKind {
     KeyCreated,
     KeyRevoked,
     KeysRotated,
+    /// An extract was issued; the event commits to its signed content by digest.
+    ExtractIssued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::PersonCreated,
         EventKind::PersonUpdated,
         EventKind::SummonsPosted,
@@ -54,6 +56,7 @@ impl EventKind {
         EventKind::KeyCreated,
         EventKind::KeyRevoked,
         EventKind::KeysRotated,
+        EventKind::ExtractIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +80,7 @@ impl EventKind {
             EventKind::KeyCreated => "key_created",
             EventKind::KeyRevoked => "key_revoked",
             EventKind::KeysRotated => "keys_rotated",
+            EventKind::ExtractIssued => "extract_issued",
         }
     }
 }

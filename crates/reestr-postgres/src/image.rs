@@ -139,6 +139,17 @@ pub(crate) fn restore(tx: &mut PgTx<'_>, table: Table, rows: &[ImageRow]) -> Res
                 )
                 .map_err(backend)
         }
+        Table::TreeSize => {
+            tx.temp_table("tree_size_in", "id bigint, size bigint")?;
+            copy_rows(tx.conn, "tree_size_in", table, rows)?;
+            tx.conn
+                .client
+                .batch_execute(
+                    "INSERT INTO tree_size (id, size) SELECT id, size FROM tree_size_in
+                     ON CONFLICT (id) DO UPDATE SET size = excluded.size",
+                )
+                .map_err(backend)
+        }
         // Measures are kept in their summons's region, which the image does not repeat: they wait
         // in a temporary table and join their summonses once, at the end.
         Table::Measures => {
@@ -186,7 +197,9 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
              SELECT setval(pg_get_serial_sequence('users', 'id'), coalesce(max(id), 0) + 1, false) FROM users;
              SELECT setval(pg_get_serial_sequence('api_keys', 'id'), coalesce(max(id), 0) + 1, false) FROM api_keys;
              SELECT setval(pg_get_serial_sequence('corrections', 'id'), coalesce(max(id), 0) + 1, false)
-               FROM corrections;",
+               FROM corrections;
+             SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM checkpoints;",
         )
         .map_err(backend)?;
     let last = tx.conn.client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).map_err(backend)?;

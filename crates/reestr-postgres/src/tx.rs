@@ -11,9 +11,9 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, Lookup, MeasureFilter, MeasureRow, NewEvent,
-    PersonRow, ReadTx, Result, SessionRow, StoreError, StoredPerson, StoredSummons, SummonsFilter, SummonsRow,
-    Throttle, UserRow, WriteTx,
+    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow,
+    NewEvent, PersonRow, ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
+    StoredSummons, SummonsFilter, SummonsRow, Throttle, UserRow, WriteTx,
     image::{ImageRow, Table},
 };
 
@@ -54,6 +54,7 @@ struct PendingEvent {
     person: Option<i64>,
     summons: Option<String>,
     payload: String,
+    salt: [u8; 32],
 }
 
 struct PendingMeasure {
@@ -145,7 +146,7 @@ impl<'c> PgTx<'c> {
                 .conn
                 .client
                 .copy_in(
-                    "COPY events (seq, recorded_at, effective_at, kind, actor, person_id, summons, payload)
+                    "COPY events (seq, recorded_at, effective_at, kind, actor, person_id, summons, payload, salt)
                      FROM STDIN BINARY",
                 )
                 .map_err(backend)?;
@@ -158,9 +159,11 @@ impl<'c> PgTx<'c> {
                 Type::INT8,
                 Type::TEXT,
                 Type::TEXT,
+                Type::BYTEA,
             ];
             let mut copy = BinaryCopyInWriter::new(sink, &types);
             for e in &pending {
+                let salt = &e.salt[..];
                 copy.write(&[
                     &e.seq,
                     &e.recorded_at,
@@ -170,6 +173,7 @@ impl<'c> PgTx<'c> {
                     &e.person,
                     &e.summons,
                     &e.payload,
+                    &salt,
                 ])
                 .map_err(backend)?;
             }
@@ -526,10 +530,90 @@ impl ReadTx for PgTx<'_> {
         Ok(rows.iter().map(correction_row).collect())
     }
 
+    fn leaves(&mut self, after: u64, limit: usize) -> Result<Vec<LeafRow>> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(
+            "SELECT seq, recorded_at, effective_at, kind, actor, person_id, summons, payload, salt
+             FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| LeafRow {
+                seq: r.get::<_, i64>(0) as u64,
+                salt: r.get(8),
+                event: decode_event(r).map_err(|e| e.to_string()),
+            })
+            .collect())
+    }
+
+    fn tree_size(&mut self) -> Result<u64> {
+        Ok(count(self.query("SELECT size FROM tree_size WHERE id = 1", &[])?))
+    }
+
+    fn tree_hashes(&mut self, indexes: &[u64]) -> Result<Vec<[u8; 32]>> {
+        let wanted: Vec<i64> = indexes.iter().map(|&i| i as i64).collect();
+        let rows = self.query(
+            "SELECT w.n, h.hash FROM unnest($1::bigint[]) WITH ORDINALITY AS w(idx, n)
+             LEFT JOIN tree_hashes h ON h.idx = w.idx ORDER BY w.n",
+            &[&wanted],
+        )?;
+        rows.iter()
+            .zip(indexes)
+            .map(|(r, i)| {
+                r.get::<_, Option<Vec<u8>>>(1)
+                    .and_then(|h| h.try_into().ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("tree hash {i} is missing")))
+            })
+            .collect()
+    }
+
+    fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>> {
+        self.query(CHECKPOINTS_ALL, &[])?.iter().map(checkpoint_row).collect()
+    }
+
+    fn last_checkpoint(&mut self) -> Result<Option<StoredCheckpoint>> {
+        self.query(CHECKPOINT_LAST, &[])?.first().map(checkpoint_row).transpose()
+    }
+
+    fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>> {
+        let rows = self.query(
+            "SELECT number, person_id, kind, made_at, event_seq, document FROM extracts WHERE number = $1",
+            &[&number],
+        )?;
+        Ok(rows.first().map(|r| StoredExtract {
+            number: r.get(0),
+            person: PersonId(r.get(1)),
+            kind: r.get(2),
+            made_at: r.get::<_, Micros>(3).timestamp(),
+            event_seq: r.get::<_, i64>(4) as u64,
+            document: r.get(5),
+        }))
+    }
+
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
         self.flush()?;
         crate::image::dump(self.conn, table, f)
     }
+}
+
+const CHECKPOINTS_ALL: &str = "SELECT id, size, root, note, key_id, signed_at FROM checkpoints ORDER BY id";
+const CHECKPOINT_LAST: &str =
+    "SELECT id, size, root, note, key_id, signed_at FROM checkpoints ORDER BY id DESC LIMIT 1";
+
+fn checkpoint_row(r: &Row) -> Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        id: r.get(0),
+        size: r.get::<_, i64>(1) as u64,
+        root: r
+            .get::<_, Vec<u8>>(2)
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("a checkpoint root of the wrong length".into()))?,
+        note: r.get(3),
+        key_id: r.get(4),
+        signed_at: r.get::<_, Micros>(5).timestamp(),
+    })
 }
 
 const USER_BY_ID: &str =
@@ -750,6 +834,7 @@ impl WriteTx for PgTx<'_> {
             person: e.person.map(|p| p.0),
             summons: e.summons.map(|s| s.as_str().to_owned()),
             payload: e.payload.to_owned(),
+            salt: e.salt.0,
         });
         if w.events.len() >= FLUSH_AT {
             self.flush()?;
@@ -876,6 +961,33 @@ impl WriteTx for PgTx<'_> {
 
     fn reseal_correction(&mut self, id: i64, request: &[u8], answer: Option<&[u8]>) -> Result<()> {
         self.execute("UPDATE corrections SET request = $2, answer = $3 WHERE id = $1", &[&id, &request, &answer])?;
+        Ok(())
+    }
+
+    fn extend_tree(&mut self, size: u64, first: u64, hashes: &[[u8; 32]]) -> Result<()> {
+        let idx: Vec<i64> = (0..hashes.len()).map(|i| (first + i as u64) as i64).collect();
+        let hashes: Vec<&[u8]> = hashes.iter().map(|h| &h[..]).collect();
+        self.execute(
+            "INSERT INTO tree_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
+            &[&idx, &hashes],
+        )?;
+        self.execute("UPDATE tree_size SET size = $1 WHERE id = 1", &[&(size as i64)])?;
+        Ok(())
+    }
+
+    fn insert_checkpoint(&mut self, c: &StoredCheckpoint) -> Result<i64> {
+        let rows = self.query(
+            "INSERT INTO checkpoints (size, root, note, key_id, signed_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&(c.size as i64), &&c.root[..], &c.note, &c.key_id, &Micros::of(c.signed_at)],
+        )?;
+        rows.first().map(|r| r.get(0)).ok_or_else(|| StoreError::Backend("the insert returned no id".into()))
+    }
+
+    fn insert_extract(&mut self, e: &StoredExtract) -> Result<()> {
+        self.execute(
+            "INSERT INTO extracts (number, person_id, kind, made_at, event_seq, document) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&e.number, &e.person.0, &e.kind, &Micros::of(e.made_at), &(e.event_seq as i64), &e.document],
+        )?;
         Ok(())
     }
 

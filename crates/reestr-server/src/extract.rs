@@ -114,6 +114,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 "json_required",
                 "send the body as JSON with Content-Type: application/json",
             )),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(e.status(), "too_large", "the body is larger than the register accepts"))
+            }
             Err(e) => Err(ApiError::bad_request("bad_json", e.body_text())),
         }
     }

@@ -10,9 +10,9 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, Lookup, MeasureFilter, MeasureRow, NewEvent,
-    PersonRow, ReadTx, Result, SessionRow, StoreError, StoredPerson, StoredSummons, SummonsFilter, SummonsRow,
-    Throttle, UserRow, WriteTx,
+    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow,
+    NewEvent, PersonRow, ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
+    StoredSummons, SummonsFilter, SummonsRow, Throttle, UserRow, WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
@@ -79,6 +79,20 @@ fn summons_row(r: &Row<'_>) -> rusqlite::Result<StoredSummons> {
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
+
+fn checkpoint_row(r: &Row<'_>) -> rusqlite::Result<StoredCheckpoint> {
+    let root: Vec<u8> = r.get(2)?;
+    Ok(StoredCheckpoint {
+        id: r.get(0)?,
+        size: r.get::<_, i64>(1)? as u64,
+        root: root.try_into().unwrap_or([0; 32]),
+        note: r.get(3)?,
+        key_id: r.get(4)?,
+        signed_at: from_micros(r.get(5)?),
+    })
+}
+
+const CHECKPOINT_COLUMNS: &str = "id, size, root, note, key_id, signed_at";
 
 const EVENT_COLUMNS: &str = "seq, recorded_at, effective_at, kind, actor, person_id, summons, payload";
 
@@ -410,6 +424,76 @@ impl ReadTx for SqliteTx<'_> {
         }
     }
 
+    fn leaves(&mut self, after: u64, limit: usize) -> Result<Vec<LeafRow>> {
+        let sql = format!("SELECT {EVENT_COLUMNS}, salt FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        let rows = stmt
+            .query_map(params![after as i64, limit as i64], |r| {
+                Ok(LeafRow {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    salt: r.get::<_, Option<Vec<u8>>>(8).unwrap_or(None),
+                    event: event_row(r)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                        .and_then(decode_event)
+                        .map_err(|e| e.to_string()),
+                })
+            })
+            .map_err(backend)?;
+        rows.map(|r| r.map_err(backend)).collect()
+    }
+
+    fn tree_size(&mut self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT size FROM tree_size WHERE id = 1", [], |r| r.get::<_, i64>(0))
+            .optional()
+            .map(|n| n.unwrap_or(0) as u64)
+            .map_err(backend)
+    }
+
+    fn tree_hashes(&mut self, indexes: &[u64]) -> Result<Vec<[u8; 32]>> {
+        let mut stmt = self.conn.prepare_cached("SELECT hash FROM tree_hashes WHERE idx = ?1").map_err(backend)?;
+        indexes
+            .iter()
+            .map(|i| {
+                let hash: Option<Vec<u8>> = stmt.query_row([*i as i64], |r| r.get(0)).optional().map_err(backend)?;
+                hash.and_then(|h| h.try_into().ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("tree hash {i} is missing")))
+            })
+            .collect()
+    }
+
+    fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>> {
+        let sql = format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        let rows = stmt.query_map([], checkpoint_row).map_err(backend)?;
+        rows.map(|r| r.map_err(backend)).collect()
+    }
+
+    fn last_checkpoint(&mut self) -> Result<Option<StoredCheckpoint>> {
+        let sql = format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY id DESC LIMIT 1");
+        self.conn.prepare_cached(&sql).map_err(backend)?.query_row([], checkpoint_row).optional().map_err(backend)
+    }
+
+    fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>> {
+        self.conn
+            .prepare_cached(
+                "SELECT number, person_id, kind, made_at, event_seq, document FROM extracts WHERE number = ?1",
+            )
+            .map_err(backend)?
+            .query_row([number], |r| {
+                Ok(StoredExtract {
+                    number: r.get(0)?,
+                    person: PersonId(r.get(1)?),
+                    kind: r.get(2)?,
+                    made_at: from_micros(r.get(3)?),
+                    event_seq: r.get::<_, i64>(4)? as u64,
+                    document: r.get(5)?,
+                })
+            })
+            .optional()
+            .map_err(backend)
+    }
+
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
         // Instants are stored as integer microseconds and dates as text: already the image's form.
         let columns: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
@@ -565,20 +649,59 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn append(&mut self, e: &NewEvent<'_>, recorded_at: Timestamp) -> Result<u64> {
-        self.exec(
-            "INSERT INTO events (recorded_at, effective_at, kind, actor, person_id, summons, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (recorded_at, effective_at, kind, actor, person_id, summons, payload, salt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(backend)?
+            .execute(params![
                 to_micros(recorded_at),
                 to_micros(e.effective_at),
                 e.kind.as_str(),
                 e.actor.as_str(),
                 e.person.map(|p| p.0),
                 e.summons.map(|s| s.as_str()),
-                e.payload
-            ],
-        )?;
+                e.payload,
+                &e.salt.0[..]
+            ])
+            .map_err(backend)?;
         Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    fn extend_tree(&mut self, size: u64, first: u64, hashes: &[[u8; 32]]) -> Result<()> {
+        let mut insert =
+            self.conn.prepare_cached("INSERT INTO tree_hashes (idx, hash) VALUES (?1, ?2)").map_err(backend)?;
+        for (i, h) in hashes.iter().enumerate() {
+            insert.execute(params![(first + i as u64) as i64, &h[..]]).map_err(backend)?;
+        }
+        self.conn
+            .prepare_cached("UPDATE tree_size SET size = ?1 WHERE id = 1")
+            .map_err(backend)?
+            .execute([size as i64])
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn insert_checkpoint(&mut self, c: &StoredCheckpoint) -> Result<i64> {
+        self.conn
+            .prepare_cached("INSERT INTO checkpoints (size, root, note, key_id, signed_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(backend)?
+            .execute(params![c.size as i64, &c.root[..], c.note, c.key_id, to_micros(c.signed_at)])
+            .map_err(backend)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn insert_extract(&mut self, e: &StoredExtract) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO extracts (number, person_id, kind, made_at, event_seq, document)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(backend)?
+            .execute(params![e.number, e.person.0, e.kind, to_micros(e.made_at), e.event_seq as i64, e.document])
+            .map_err(backend)?;
+        Ok(())
     }
 
     fn insert_user(&mut self, u: &UserRow) -> Result<i64> {
@@ -709,6 +832,7 @@ impl WriteTx for SqliteTx<'_> {
             Table::Rollout => {
                 " ON CONFLICT (region) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at"
             }
+            Table::TreeSize => " ON CONFLICT (id) DO UPDATE SET size = excluded.size",
             _ => "",
         };
         let sql = format!("INSERT INTO {table} ({}) VALUES ({}){upsert}", columns.join(", "), marks.join(", "));

@@ -27,6 +27,10 @@ pub enum Table {
     ApiKeys,
     LoginThrottle,
     Corrections,
+    TreeHashes,
+    TreeSize,
+    Checkpoints,
+    Extracts,
 }
 
 /// How a column's values appear in the image.
@@ -107,6 +111,25 @@ const EVENTS: &[Column] = &[
     col("person_id", Int),
     col("summons", Text),
     col("payload", Text),
+    col("salt", Bytes),
+];
+const TREE_HASHES: &[Column] = &[col("idx", Int), col("hash", Bytes)];
+const TREE_SIZE: &[Column] = &[col("id", Int), col("size", Int)];
+const CHECKPOINTS: &[Column] = &[
+    col("id", Int),
+    col("size", Int),
+    col("root", Bytes),
+    col("note", Text),
+    col("key_id", Text),
+    col("signed_at", Instant),
+];
+const EXTRACTS: &[Column] = &[
+    col("number", Text),
+    col("person_id", Int),
+    col("kind", Text),
+    col("made_at", Instant),
+    col("event_seq", Int),
+    col("document", Text),
 ];
 const USERS: &[Column] = &[
     col("id", Int),
@@ -145,7 +168,7 @@ const CORRECTIONS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 17] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -159,6 +182,10 @@ impl Table {
         Table::ApiKeys,
         Table::LoginThrottle,
         Table::Corrections,
+        Table::TreeHashes,
+        Table::TreeSize,
+        Table::Checkpoints,
+        Table::Extracts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -176,6 +203,10 @@ impl Table {
             Table::ApiKeys => "api_keys",
             Table::LoginThrottle => "login_throttle",
             Table::Corrections => "corrections",
+            Table::TreeHashes => "tree_hashes",
+            Table::TreeSize => "tree_size",
+            Table::Checkpoints => "checkpoints",
+            Table::Extracts => "extracts",
         }
     }
 
@@ -195,6 +226,10 @@ impl Table {
             Table::ApiKeys => API_KEYS,
             Table::LoginThrottle => LOGIN_THROTTLE,
             Table::Corrections => CORRECTIONS,
+            Table::TreeHashes => TREE_HASHES,
+            Table::TreeSize => TREE_SIZE,
+            Table::Checkpoints => CHECKPOINTS,
+            Table::Extracts => EXTRACTS,
         }
     }
 
@@ -207,7 +242,11 @@ impl Table {
             | Table::Measures
             | Table::Users
             | Table::ApiKeys
-            | Table::Corrections => "id",
+            | Table::Corrections
+            | Table::TreeSize
+            | Table::Checkpoints => "id",
+            Table::TreeHashes => "idx",
+            Table::Extracts => "number",
             Table::Rollout => "region",
             Table::SummonsCounters => "region, year",
             Table::Events => "seq",

@@ -45,6 +45,59 @@ pub struct NewEvent<'a> {
     pub summons: Option<&'a SummonsNumber>,
     /// The event's data as a JSON document; never personal data.
     pub payload: &'a str,
+    /// The random salt its leaf in the Merkle tree commits with; stored with the event.
+    pub salt: Salt,
+}
+
+/// The random salt of an event's leaf: 32 bytes, so that a proof of inclusion reveals nothing
+/// about the event, however low the entropy of its data (a SNILS has 9 digits).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Salt(pub [u8; 32]);
+
+impl Salt {
+    pub fn random() -> Salt {
+        Salt(rand::random())
+    }
+}
+
+impl std::fmt::Debug for Salt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Salt(..)")
+    }
+}
+
+/// An event as the Merkle tree reads it: its position, its salt, and the event, or why the stored
+/// row could not be read (a row changed behind the register's back may not decode).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeafRow {
+    pub seq: u64,
+    pub salt: Option<Vec<u8>>,
+    pub event: std::result::Result<Event, String>,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub id: i64,
+    pub size: u64,
+    pub root: [u8; 32],
+    /// The whole signed note: the checkpoint's text, a blank line and the signature lines.
+    pub note: String,
+    /// `name+hash` of the key that signed it.
+    pub key_id: String,
+    pub signed_at: Timestamp,
+}
+
+/// An extract issued: the signed document (JSON, without the proof that ties it to the log, which
+/// is recomputed on demand) and the event that records its issuance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredExtract {
+    pub number: String,
+    pub person: PersonId,
+    pub kind: String,
+    pub made_at: Timestamp,
+    pub event_seq: u64,
+    pub document: String,
 }
 
 /// A user account as stored.
@@ -200,6 +253,24 @@ pub trait ReadTx {
 
     fn correction(&mut self, id: i64) -> Result<Option<CorrectionRow>>;
     fn corrections(&mut self, filter: &CorrectionFilter) -> Result<Vec<CorrectionRow>>;
+
+    // ---- the Merkle tree over the log ----
+
+    /// Events after `after` with their salts, in order, each decoded or with why it is not.
+    fn leaves(&mut self, after: u64, limit: usize) -> Result<Vec<LeafRow>>;
+    /// How many events the stored tree hashes cover.
+    fn tree_size(&mut self) -> Result<u64>;
+    /// Stored tree hashes by index (see `WriteTx::extend_tree`), in the order asked; an index
+    /// not stored is an error.
+    fn tree_hashes(&mut self, indexes: &[u64]) -> Result<Vec<[u8; 32]>>;
+    /// Every signed checkpoint, oldest first.
+    fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>>;
+    /// The checkpoint signed last.
+    fn last_checkpoint(&mut self) -> Result<Option<StoredCheckpoint>>;
+
+    // ---- extracts ----
+
+    fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>>;
     /// Every row of a table as an image (see [`crate::image`]), in key order.
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()>;
 }
@@ -228,7 +299,7 @@ pub trait WriteTx: ReadTx {
 
     fn set_rollout(&mut self, region: RegionCode, state: Rollout, at: Timestamp) -> Result<()>;
 
-    /// Appends to the log in this transaction; returns the event's sequence number.
+    /// Appends to the log in this transaction, with its salt; returns the event's sequence number.
     fn append(&mut self, event: &NewEvent<'_>, recorded_at: Timestamp) -> Result<u64>;
 
     fn insert_user(&mut self, user: &UserRow) -> Result<i64>;
@@ -246,8 +317,16 @@ pub trait WriteTx: ReadTx {
     fn insert_correction(&mut self, row: &CorrectionRow) -> Result<i64>;
     fn answer_correction(&mut self, id: i64, at: Timestamp, answer: &[u8]) -> Result<()>;
     fn reseal_correction(&mut self, id: i64, request: &[u8], answer: Option<&[u8]>) -> Result<()>;
+
+    /// Stores tree hashes from index `first` on (consecutive) and records that the tree now covers
+    /// `size` events. The hashes are those of Go's `sumdb/tlog` stored-hash order.
+    fn extend_tree(&mut self, size: u64, first: u64, hashes: &[[u8; 32]]) -> Result<()>;
+    /// Stores a signed checkpoint (`id` is ignored); returns the id assigned.
+    fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<i64>;
+    fn insert_extract(&mut self, extract: &StoredExtract) -> Result<()>;
     /// Adds image rows (as [`ReadTx::dump`] gives them, ids and sequence numbers included) to a
-    /// table that holds none of them; rollout rows replace the states there.
+    /// table that holds none of them; rows of the tables every register starts with (rollout,
+    /// tree size) replace the ones there.
     fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()>;
 
     /// After a restore: ids and sequence numbers continue after the restored ones.

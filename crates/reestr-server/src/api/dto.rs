@@ -34,6 +34,9 @@ pub enum Errors {
     /// The object's state does not allow it (e.g. a closed summons).
     #[response(status = 409)]
     Conflict(ErrorBody),
+    /// The body is too large.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
     /// The body is not JSON.
     #[response(status = 415)]
     UnsupportedMediaType(ErrorBody),

@@ -67,6 +67,11 @@ impl Register {
         Register { store, codec, dir: Directory::builtin(), policies: PolicyBook::builtin() }
     }
 
+    /// The backend, for use cases written in other crates (the ledger, extracts).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     pub fn directory(&self) -> &'static Directory {
         self.dir
     }
@@ -155,5 +160,5 @@ fn event<'a>(
     summons: Option<&'a SummonsNumber>,
     payload: &'a str,
 ) -> NewEvent<'a> {
-    NewEvent { kind, actor, effective_at, person, summons, payload }
+    NewEvent { kind, actor, effective_at, person, summons, payload, salt: crate::Salt::random() }
 }

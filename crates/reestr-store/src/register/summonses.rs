@@ -216,7 +216,7 @@ impl Register {
             (Role::Supervisor, Scope::Region(r)) => {
                 Some(self.dir.commissariats_of(*r).map(|c| c.code.to_string()).collect())
             }
-            (Role::Operator | Role::Admin, _) => None,
+            (Role::Operator, _) => None,
             _ => return Err(reestr_core::access::AccessError::Forbidden.into()),
         })
     }

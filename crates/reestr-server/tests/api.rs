@@ -1,0 +1,850 @@
+//! The register's HTTP API, driven over real HTTP against a server spawned on port 0.
+#![allow(clippy::unwrap_used)]
+
+use std::{collections::BTreeSet, net::SocketAddr, sync::Arc};
+
+use jiff::Timestamp;
+use reestr_core::{
+    access::{Principal, Role, Scope},
+    correction::{Request, Subject},
+    event::Actor,
+    measure::MeasureKind,
+    person::{Field, PersonId, Provenance, Record},
+    region::Directory,
+    summons::{Appointment, Draft, Purpose, SummonsNumber},
+};
+use reestr_server::{AppState, FixedClock, Settings};
+use reestr_sqlite::SqliteStore;
+use reestr_store::{Codec, ImportRow, Keyring, NewUser, Register, RowOutcome};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+const T0: &str = "2025-06-10T09:00:00Z";
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// Who makes a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    /// The person the requests are about.
+    CitizenA,
+    CitizenB,
+    /// Registrar of the person's commissariat (62-001).
+    Registrar,
+    /// Registrar of another commissariat of the same region (62-002).
+    OtherRegistrar,
+    Medic,
+    Supervisor,
+    /// Supervisor of another region (12).
+    OtherSupervisor,
+    Agency,
+    Security,
+    Admin,
+}
+
+const EVERYONE: [Who; 11] = [
+    Who::Anonymous,
+    Who::CitizenA,
+    Who::CitizenB,
+    Who::Registrar,
+    Who::OtherRegistrar,
+    Who::Medic,
+    Who::Supervisor,
+    Who::OtherSupervisor,
+    Who::Agency,
+    Who::Security,
+    Who::Admin,
+];
+
+struct World {
+    _dir: tempfile::TempDir,
+    reg: Register,
+    base: String,
+    person_a: PersonId,
+    clients: Vec<(Who, Client)>,
+    agency_key: String,
+    security_key: String,
+}
+
+fn op() -> Principal {
+    Principal::operator("test")
+}
+
+fn record(n: u64, commissariat: &str) -> Record {
+    let snils = reestr_core::ids::Snils::from_number(200_000_000 + n).unwrap().to_string();
+    let number = format!("{:06}", 500_000 + n);
+    let region = &commissariat[..2];
+    let texts = vec![
+        (Field::Surname, "Смирнов"),
+        (Field::GivenName, "Олег"),
+        (Field::Sex, "M"),
+        (Field::BirthDate, "2003-04-05"),
+        (Field::Snils, snils.as_str()),
+        (Field::PassportSeries, "6105"),
+        (Field::PassportNumber, number.as_str()),
+        (Field::Phone, "+79035550101"),
+        (Field::Region, region),
+        (Field::Commissariat, commissariat),
+    ];
+    let prov = Arc::new(Provenance { source: "test".into(), as_of: jiff::civil::date(2025, 1, 1) });
+    Record::from_texts(texts, &prov, Directory::builtin()).unwrap()
+}
+
+fn draft(person: PersonId) -> Draft {
+    Draft {
+        person,
+        commissariat: "62-001".parse().unwrap(),
+        purpose: Purpose::ClarifyRecords,
+        appointment: Appointment { at: "2025-06-25T09:00".parse().unwrap(), address: "г. Рязань".into() },
+    }
+}
+
+impl World {
+    async fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path().join("r.db")).unwrap());
+        let reg = Register::new(store, Codec::new(Arc::new(Keyring::generate())));
+        let now = ts(T0);
+        let rows: Vec<ImportRow> = [(1, "62-001"), (2, "62-001"), (3, "12-001")]
+            .iter()
+            .map(|(n, c)| ImportRow::new(*n + 1, &record(*n, c), reg.codec()).unwrap())
+            .collect();
+        let ids: Vec<PersonId> = reg
+            .import(&op(), rows, ts("2025-05-01T00:00:00Z"))
+            .unwrap()
+            .into_iter()
+            .map(|o| match o {
+                RowOutcome::Created(id) => id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let (person_a, person_b) = (ids[0], ids[1]);
+        // A summons whose window has ended: measures in force.
+        reg.issue(&op(), draft(person_a), ts("2025-05-09T11:00:00Z")).unwrap();
+        reg.run_clock(now, 100).unwrap();
+
+        let clock = Arc::new(FixedClock::new(now));
+        let state = AppState::new(reg.clone(), clock, Settings { secure_cookies: false, run_clock: false });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(reestr_server::serve(listener, state));
+        let base = format!("http://{addr}");
+
+        let users: Vec<(Who, &str, Role, Scope)> = vec![
+            (Who::CitizenA, "citizen-a", Role::Citizen, Scope::Person(person_a)),
+            (Who::CitizenB, "citizen-b", Role::Citizen, Scope::Person(person_b)),
+            (Who::Registrar, "registrar", Role::Registrar, Scope::Commissariat("62-001".parse().unwrap())),
+            (Who::OtherRegistrar, "registrar-2", Role::Registrar, Scope::Commissariat("62-002".parse().unwrap())),
+            (Who::Medic, "medic", Role::MedicalCommission, Scope::Commissariat("62-001".parse().unwrap())),
+            (Who::Supervisor, "supervisor", Role::Supervisor, Scope::Region("62".parse().unwrap())),
+            (Who::OtherSupervisor, "supervisor-12", Role::Supervisor, Scope::Region("12".parse().unwrap())),
+            (Who::Admin, "admin", Role::Admin, Scope::All),
+        ];
+        let mut clients = vec![(Who::Anonymous, Client::new())];
+        for (who, login, role, scope) in users {
+            let password = format!("{login}-password-1");
+            let (_, seed) = reg
+                .add_user(&op(), NewUser { login: login.into(), role, scope, password: password.clone() }, now)
+                .unwrap();
+            let client = Client::builder().cookie_store(true).build().unwrap();
+            let body = json!({ "login": login, "password": password, "totp": seed.map(|s| reestr_store::totp_code(&s, now).unwrap()) });
+            let r = client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "login of {login}: {}", r.text().await.unwrap());
+            clients.push((who, client));
+        }
+        let agency_key = reg.create_key(&op(), "border", Role::Agency, vec![MeasureKind::ExitBan], now).unwrap().key;
+        let security_key = reg.create_key(&op(), "fsb", Role::SecurityService, vec![], now).unwrap().key;
+        clients.push((Who::Agency, Client::new()));
+        clients.push((Who::Security, Client::new()));
+        World { _dir: dir, reg, base, person_a, clients, agency_key, security_key }
+    }
+
+    /// Sends a request as `who`: people by session, agencies by key. The security service always
+    /// states a purpose; others when `purpose` is set.
+    async fn send(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.send_with(who, method, path, body, false).await
+    }
+
+    async fn send_with(
+        &self,
+        who: Who,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        purpose: bool,
+    ) -> (StatusCode, Value) {
+        let client = &self.clients.iter().find(|(w, _)| *w == who).unwrap().1;
+        let mut req = client.request(method, format!("{}{path}", self.base));
+        match who {
+            Who::Agency => req = req.bearer_auth(&self.agency_key),
+            Who::Security => {
+                req =
+                    req.bearer_auth(&self.security_key).header("x-purpose", "%D0%B7%D0%B0%D0%BF%D1%80%D0%BE%D1%81%2012")
+            }
+            _ if purpose => req = req.header("x-purpose", "check"),
+            _ => {}
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    fn fresh_summons(&self) -> SummonsNumber {
+        self.reg.issue(&op(), draft(self.person_a), ts(T0)).unwrap().number
+    }
+
+    fn fresh_correction(&self) -> i64 {
+        let citizen =
+            Principal { actor: Actor::user(1, "a"), role: Role::Citizen, scope: Scope::Person(self.person_a) };
+        let request =
+            Request { explanation: "ошибка".into(), evidence: None, proposed: Some("Смирнова".into()) };
+        self.reg.file_correction(&citizen, Subject::Field(Field::Patronymic), request, ts(T0)).unwrap().correction.id
+    }
+}
+
+/// One endpoint: how to call it (possibly preparing a fresh object first) and who may.
+struct Case {
+    name: &'static str,
+    allowed: &'static [Who],
+    call: fn(&World) -> (Method, String, Option<Value>),
+    /// For searches: allowed means found, denied means nothing found (or refused).
+    finds: bool,
+    /// Every caller states a purpose, so a denial is about the role, not the purpose.
+    purpose: bool,
+}
+
+fn snils_a() -> String {
+    reestr_core::ids::Snils::from_number(200_000_001).unwrap().to_string()
+}
+
+use Who::*;
+
+fn cases() -> Vec<Case> {
+    let public: &'static [Who] = &EVERYONE;
+    vec![
+        Case {
+            name: "deadlines",
+            allowed: public,
+            finds: false,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::POST,
+                    "/api/v1/deadlines".into(),
+                    Some(json!({ "zone": "Europe/Moscow", "posted": "2025-05-09T11:00:00Z" })),
+                )
+            },
+        },
+        Case {
+            name: "regions",
+            allowed: public,
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/regions".into(), None),
+        },
+        Case {
+            name: "stats",
+            allowed: public,
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/stats".into(), None),
+        },
+        Case {
+            name: "session",
+            allowed: &[CitizenA, CitizenB, Registrar, OtherRegistrar, Medic, Supervisor, OtherSupervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/auth/session".into(), None),
+        },
+        Case {
+            name: "me",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me".into(), None),
+        },
+        Case {
+            name: "me/summonses",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/summonses".into(), None),
+        },
+        Case {
+            name: "me/summonses/open",
+            allowed: &[CitizenA],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::POST, format!("/api/v1/me/summonses/{}/open", w.fresh_summons()), None),
+        },
+        Case {
+            name: "me/measures",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/measures".into(), None),
+        },
+        Case {
+            name: "me/reads",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/reads".into(), None),
+        },
+        Case {
+            name: "me/corrections",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/corrections".into(), None),
+        },
+        Case {
+            name: "me/corrections (file)",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::POST,
+                    "/api/v1/me/corrections".into(),
+                    Some(json!({ "subject": "field:surname", "explanation": "опечатка" })),
+                )
+            },
+        },
+        Case {
+            name: "persons (create)",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                let n = 10_000 + w.reg.count_persons().unwrap() * 7 + rand_suffix();
+                let snils = reestr_core::ids::Snils::from_number(300_000_000 + n).unwrap().to_string();
+                let fields = json!({ "surname": "Новиков", "given_name": "Ян", "sex": "M", "birth_date": "2004-01-01", "snils": snils,
+                "passport_series": "6106", "passport_number": format!("{:06}", n % 1_000_000), "region": "62", "commissariat": "62-001" });
+                (Method::POST, "/api/v1/persons".into(), Some(json!({ "fields": fields })))
+            },
+        },
+        Case {
+            name: "persons/search",
+            allowed: &[CitizenA, Registrar, Medic, Supervisor, Security],
+            finds: true,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::POST,
+                    "/api/v1/persons/search".into(),
+                    Some(json!({ "snils": snils_a(), "purpose": "проверка" })),
+                )
+            },
+        },
+        Case {
+            name: "persons/{id}",
+            allowed: &[CitizenA, Registrar, Medic, Supervisor, Security],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::GET, format!("/api/v1/persons/{}", w.person_a.0), None),
+        },
+        Case {
+            name: "persons/{id}?fields=snils",
+            allowed: &[CitizenA, Registrar, Security],
+            finds: false,
+            purpose: true,
+            call: |w| (Method::GET, format!("/api/v1/persons/{}?fields=snils", w.person_a.0), None),
+        },
+        Case {
+            name: "persons/{id} (update)",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/persons/{}", w.person_a.0),
+                    Some(json!({ "fields": { "rank": format!("рядовой {}", rand_suffix()) } })),
+                )
+            },
+        },
+        Case {
+            name: "persons/{id} (fitness)",
+            allowed: &[Registrar, Medic],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                let category = ["А", "Б", "В"][(rand_suffix() % 3) as usize];
+                (
+                    Method::PATCH,
+                    format!("/api/v1/persons/{}", w.person_a.0),
+                    Some(json!({ "fields": { "fitness_category": category } })),
+                )
+            },
+        },
+        Case {
+            name: "persons/{id}/history",
+            allowed: &[CitizenA, Registrar, Medic, Supervisor, Security],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::GET, format!("/api/v1/persons/{}/history", w.person_a.0), None),
+        },
+        Case {
+            name: "persons/{id}/summonses",
+            allowed: &[CitizenA, Registrar, Medic, Supervisor, Security],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::GET, format!("/api/v1/persons/{}/summonses", w.person_a.0), None),
+        },
+        Case {
+            name: "summonses (issue)",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                (
+                    Method::POST,
+                    "/api/v1/summonses".into(),
+                    Some(json!({ "person": w.person_a.0, "purpose": "call_up", "appointment": "2025-07-01T10:00" })),
+                )
+            },
+        },
+        Case {
+            name: "summonses (list)",
+            allowed: &[Registrar, OtherRegistrar, Medic, Supervisor, OtherSupervisor],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/summonses".into(), None),
+        },
+        Case {
+            name: "summonses/{n}",
+            allowed: &[CitizenA, Registrar, Medic, Supervisor, Security],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::GET, format!("/api/v1/summonses/{}", w.fresh_summons()), None),
+        },
+        Case {
+            name: "summonses/{n}/serve",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                (
+                    Method::POST,
+                    format!("/api/v1/summonses/{}/serve", w.fresh_summons()),
+                    Some(json!({ "how": "in_person" })),
+                )
+            },
+        },
+        Case {
+            name: "summonses/{n}/appear",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::POST, format!("/api/v1/summonses/{}/appear", w.fresh_summons()), None),
+        },
+        Case {
+            name: "summonses/{n}/excuse",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                let n = w.fresh_summons();
+                w.reg
+                    .act(
+                        &op(),
+                        &n,
+                        reestr_core::summons::Command::Serve { how: reestr_core::policy::ServiceMethod::InPerson },
+                        ts(T0),
+                    )
+                    .unwrap();
+                (
+                    Method::POST,
+                    format!("/api/v1/summonses/{n}/excuse"),
+                    Some(
+                        json!({ "reason": "illness_or_injury", "evidence": "справка", "from": "2025-06-10", "to": "2025-06-12" }),
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "summonses/{n}/cancel",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                (
+                    Method::POST,
+                    format!("/api/v1/summonses/{}/cancel", w.fresh_summons()),
+                    Some(json!({ "reason": "ошибка" })),
+                )
+            },
+        },
+        Case {
+            name: "measures",
+            allowed: &[Registrar, OtherRegistrar, Supervisor, OtherSupervisor, Agency],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/measures".into(), None),
+        },
+        Case {
+            name: "corrections",
+            allowed: &[Registrar, OtherRegistrar, Supervisor, OtherSupervisor],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/corrections".into(), None),
+        },
+        Case {
+            name: "corrections/{id}/answer",
+            allowed: &[Registrar],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                let id = w.fresh_correction();
+                (
+                    Method::POST,
+                    format!("/api/v1/corrections/{id}/answer"),
+                    Some(json!({ "accepted": false, "text": "верно" })),
+                )
+            },
+        },
+        Case {
+            name: "regions/{code}/rollout",
+            allowed: &[Supervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::PUT, "/api/v1/regions/62/rollout".into(), Some(json!({ "state": "pilot" }))),
+        },
+        Case {
+            name: "admin/users",
+            allowed: &[Admin],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/admin/users".into(), None),
+        },
+        Case {
+            name: "admin/users (add)",
+            allowed: &[Admin],
+            finds: false,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::POST,
+                    "/api/v1/admin/users".into(),
+                    Some(
+                        json!({ "login": format!("user{}", rand_suffix()), "role": "supervisor", "region": "65", "password": "long enough password" }),
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "admin/users/{id}/disable",
+            allowed: &[Admin],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                let (u, _) = w
+                    .reg
+                    .add_user(
+                        &op(),
+                        NewUser {
+                            login: format!("victim{}", rand_suffix()),
+                            role: Role::Admin,
+                            scope: Scope::All,
+                            password: "long enough password".into(),
+                        },
+                        ts(T0),
+                    )
+                    .unwrap();
+                (Method::POST, format!("/api/v1/admin/users/{}/disable", u.id), None)
+            },
+        },
+        Case {
+            name: "admin/keys",
+            allowed: &[Admin],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/admin/keys".into(), None),
+        },
+        Case {
+            name: "admin/keys (create)",
+            allowed: &[Admin],
+            finds: false,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::POST,
+                    "/api/v1/admin/keys".into(),
+                    Some(json!({ "agency": "tax", "role": "agency", "kinds": ["credit_ban"] })),
+                )
+            },
+        },
+        Case {
+            name: "admin/keys/{id}/revoke",
+            allowed: &[Admin],
+            finds: false,
+            purpose: false,
+            call: |w| {
+                let k = w.reg.create_key(&op(), "temp", Role::Agency, vec![MeasureKind::CreditBan], ts(T0)).unwrap();
+                (Method::POST, format!("/api/v1/admin/keys/{}/revoke", k.id), None)
+            },
+        },
+    ]
+}
+
+/// A number unlikely to repeat within a run.
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_against_every_endpoint() {
+    let w = World::new().await;
+    let mut failures = Vec::new();
+    for case in cases() {
+        for who in EVERYONE {
+            let (method, path, body) = (case.call)(&w);
+            let (status, answer) = w.send_with(who, method, &path, body, case.purpose).await;
+            let expected = case.allowed.contains(&who);
+            let got = if case.finds {
+                status.is_success() && answer.as_array().is_some_and(|a| !a.is_empty())
+            } else {
+                status.is_success()
+            };
+            let denial_ok = status == StatusCode::UNAUTHORIZED
+                || status == StatusCode::FORBIDDEN
+                || (case.finds && status.is_success());
+            if got != expected || (!expected && !denial_ok) {
+                failures.push(format!(
+                    "{:<28} {:<16?} expected {}, got {status} {answer}",
+                    case.name,
+                    who,
+                    if expected { "allow" } else { "deny" }
+                ));
+            }
+            if !expected && status.is_success() && !case.finds {
+                failures.push(format!("{} {:?} was allowed", case.name, who));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_route_and_only_routes_that_exist() {
+    let w = World::new().await;
+    let (status, doc) = w.send(Anonymous, Method::GET, "/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in
+            item.as_object().unwrap().keys().filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+        {
+            documented.insert((method.to_uppercase(), path.clone()));
+            // Every documented route exists: the router answers, never with its "no such endpoint".
+            let concrete = path.replace("{id}", "1").replace("{number}", "62-2025-0000001").replace("{code}", "62");
+            let (s, body) = w.send(Admin, method.to_uppercase().parse().unwrap(), &concrete, None).await;
+            assert!(
+                !(s == StatusCode::NOT_FOUND && body["message"] == "no such endpoint"),
+                "{method} {path} is documented but not routed"
+            );
+            assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert!(!s.is_server_error(), "{method} {path}: {s} {body}");
+        }
+    }
+    // Every route the role table exercises is documented.
+    for case in cases() {
+        let (method, path, _) = (case.call)(&w);
+        let template = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|t| matches_template(t, path.split('?').next().unwrap()))
+            .unwrap_or_else(|| panic!("{} {path} is routed but not documented", case.name));
+        assert!(documented.contains(&(method.to_string(), template.clone())), "{method} {template}");
+    }
+    // No personal identifier travels in a URL.
+    let text = doc.to_string().to_lowercase();
+    for p in doc["paths"].as_object().unwrap().values().flat_map(|i| i.as_object().unwrap().values()) {
+        for param in p["parameters"].as_array().into_iter().flatten() {
+            let name = param["name"].as_str().unwrap();
+            assert!(
+                !["snils", "inn", "passport", "phone", "email"].iter().any(|s| name.contains(s)),
+                "{name} in {text:.0}"
+            );
+        }
+    }
+}
+
+fn matches_template(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len() && t.iter().zip(&p).all(|(a, b)| a.starts_with('{') || a == b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_get_fresh_sessions_in_strict_cookies_and_failures_say_nothing() {
+    let w = World::new().await;
+    let client = Client::builder().cookie_store(true).build().unwrap();
+    let login = |body: Value| client.post(format!("{}/api/v1/auth/login", w.base)).json(&body).send();
+    let r = login(json!({ "login": "citizen-a", "password": "citizen-a-password-1" })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookies: Vec<String> =
+        r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let session = cookies.iter().find(|c| c.starts_with("reestr_session=")).unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let again = login(json!({ "login": "citizen-a", "password": "citizen-a-password-1" })).await.unwrap();
+    let second = again
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("reestr_session="))
+        .unwrap();
+    assert_ne!(session.split(';').next(), second.split(';').next(), "a fresh session id at every login");
+
+    let mut answers = BTreeSet::new();
+    for body in [
+        json!({ "login": "citizen-a", "password": "wrong" }),
+        json!({ "login": "no-such-user", "password": "citizen-a-password-1" }),
+        json!({ "login": "registrar", "password": "registrar-password-1" }),
+        json!({ "login": "registrar", "password": "registrar-password-1", "totp": "000000" }),
+    ] {
+        let r = Client::new().post(format!("{}/api/v1/auth/login", w.base)).json(&body).send().await.unwrap();
+        answers.insert((r.status().as_u16(), r.text().await.unwrap()));
+    }
+    assert_eq!(answers.len(), 1, "one answer for every failure: {answers:?}");
+    assert_eq!(answers.first().unwrap().0, 401);
+
+    // Logging out ends the session on the server.
+    let r = client.post(format!("{}/api/v1/auth/logout", w.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = client.get(format!("{}/api/v1/me", w.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_are_slowed_with_retry_after() {
+    let w = World::new().await;
+    let mut last = None;
+    for _ in 0..30 {
+        let r = Client::new()
+            .post(format!("{}/api/v1/auth/login", w.base))
+            .json(&json!({ "login": "citizen-b", "password": "guess" }))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            last = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            break;
+        }
+    }
+    assert!(last.is_some_and(|s| s.parse::<u64>().unwrap() >= 1), "guessing is slowed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_site_request_with_a_session_cookie_is_refused() {
+    let w = World::new().await;
+    let client = &w.clients.iter().find(|(x, _)| *x == Registrar).unwrap().1;
+    let r = client
+        .post(format!("{}/api/v1/summonses", w.base))
+        .header("origin", "http://evil.example")
+        .json(&json!({ "person": w.person_a.0, "purpose": "call_up", "appointment": "2025-07-01T10:00" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "cross_site_request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_citizen_sees_who_read_the_record_and_why() {
+    let w = World::new().await;
+    let client = &w.clients.iter().find(|(x, _)| *x == Registrar).unwrap().1;
+    let r = client
+        .get(format!("{}/api/v1/persons/{}?fields=snils,phone", w.base, w.person_a.0))
+        .header("x-purpose", "%D1%81%D0%B2%D0%B5%D1%80%D0%BA%D0%B0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let person: Value = r.json().await.unwrap();
+    assert_eq!(person["fields"]["phone"]["value"], "+79035550101");
+    let (_, reads) = w.send(CitizenA, Method::GET, "/api/v1/me/reads", None).await;
+    let newest = &reads[0];
+    assert!(newest["who"].as_str().unwrap().contains("registrar"), "{reads}");
+    assert_eq!(newest["purpose"], "сверка");
+    assert_eq!(newest["fields"], json!(["snils", "phone"]));
+    // The person's own reads are not listed, and another citizen cannot see them.
+    w.send(CitizenA, Method::GET, "/api/v1/me", None).await;
+    let (_, again) = w.send(CitizenA, Method::GET, "/api/v1/me/reads", None).await;
+    assert_eq!(again.as_array().unwrap().len(), reads.as_array().unwrap().len());
+    let (_, theirs) = w.send(CitizenB, Method::GET, "/api/v1/me/reads", None).await;
+    assert!(theirs.as_array().unwrap().iter().all(|r| r["purpose"] != "сверка"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_citizen_reads_the_deadlines_in_plain_language() {
+    let w = World::new().await;
+    let (status, list) = w.send(CitizenA, Method::GET, "/api/v1/me/summonses", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = &list[0];
+    assert_eq!(first["summons"]["status"], "overdue");
+    let ru: Vec<&str> = first["timeline_ru"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert!(ru.iter().any(|l| l.contains("7 июня 2025 г., 00:00")), "{ru:?}");
+    assert!(ru.iter().any(|l| l.starts_with("Сейчас действуют ограничения")), "{ru:?}");
+    let (_, measures) = w.send(CitizenA, Method::GET, "/api/v1/me/measures", None).await;
+    assert_eq!(measures.as_array().unwrap().len(), 7);
+    assert_eq!(measures[0]["title_ru"], "запрет на выезд из Российской Федерации");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_json_errors_with_stable_codes() {
+    let w = World::new().await;
+    let client = &w.clients.iter().find(|(x, _)| *x == Registrar).unwrap().1;
+    let post = |path: &str| client.post(format!("{}{path}", w.base));
+    let r =
+        post("/api/v1/summonses").header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(
+        (r.status(), r.json::<Value>().await.unwrap()["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_json"))
+    );
+    let r = post("/api/v1/summonses").body("x").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = post("/api/v1/summonses")
+        .json(&json!({ "person": w.person_a.0, "purpose": "party", "appointment": "2025-07-01T10:00" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, body) = w.send(Registrar, Method::GET, "/api/v1/persons/999999", None).await;
+    assert_eq!((s, body["error"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    let (s, body) = w.send(Anonymous, Method::GET, "/api/v2/nothing", None).await;
+    assert_eq!((s, body["error"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    let (s, body) =
+        w.send(Registrar, Method::GET, &format!("/api/v1/persons/{}?fields=snils", w.person_a.0), None).await;
+    assert_eq!((s, body["error"].clone()), (StatusCode::FORBIDDEN, json!("purpose_required")));
+    let huge = "x".repeat(300 * 1024);
+    let r = post("/api/v1/me/corrections")
+        .json(&json!({ "subject": "field:surname", "explanation": huge }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let (s, _) = w.send(Anonymous, Method::GET, "/healthz", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = w.send(Anonymous, Method::GET, "/readyz", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, metrics) = w.send(Anonymous, Method::GET, "/metrics", None).await;
+    let text = metrics.as_str().unwrap();
+    for name in
+        ["http_requests_total", "http_request_duration_seconds", "reestr_clock_lag_seconds", "reestr_measures_in_force"]
+    {
+        assert!(text.contains(name), "{name} missing from /metrics");
+    }
+}
