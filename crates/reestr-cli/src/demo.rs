@@ -86,7 +86,13 @@ enum Step {
     Act(usize, Command),
 }
 
-pub fn run(db: &db::Db, args: &DemoArgs, now: Timestamp, at: Option<Timestamp>) -> anyhow::Result<()> {
+pub fn run(
+    db: &db::Db,
+    args: &DemoArgs,
+    keys: &crate::ledger::KeyArgs,
+    now: Timestamp,
+    at: Option<Timestamp>,
+) -> anyhow::Result<()> {
     let reg = db::open(db)?;
     let existing = reg.stats()?.persons;
     let file = accounts_file(db)?;
@@ -104,7 +110,7 @@ pub fn run(db: &db::Db, args: &DemoArgs, now: Timestamp, at: Option<Timestamp>) 
     }
     if !args.no_serve {
         let serve_args = serve::ServeArgs { listen: args.listen.clone(), secure_cookies: false, no_clock: false };
-        serve::run(reg, &serve_args, at)?;
+        serve::run(reg, &serve_args, keys, &db.url, at)?;
     }
     Ok(())
 }

@@ -332,7 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let op = operator();
     match cli.command {
         Command::Deadlines(args) => print_json(&deadlines_of(args)?)?,
-        Command::Serve(args) => serve::run(open(&cli.db)?, &args, cli.at)?,
+        Command::Serve(args) => serve::run(open(&cli.db)?, &args, &cli.keys, &cli.db.url, cli.at)?,
         Command::Policy(PolicyCommand::List) => {
             for p in PolicyBook::builtin().all() {
                 println!("{:<12} applies from {}  {}", p.name, p.applies_from, p.title_en);
@@ -404,7 +404,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("measures in force: {}", s.measures_in_force);
             println!("events: {}", s.last_event);
         }
-        Command::Demo(args) => demo::run(&cli.db, &args, now, cli.at)?,
+        Command::Demo(args) => demo::run(&cli.db, &args, &cli.keys, now, cli.at)?,
         Command::Migrate => db::migrate(&cli.db)?,
         Command::Db(cmd) => db::run(cmd)?,
     }

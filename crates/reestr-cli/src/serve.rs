@@ -5,8 +5,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use jiff::Timestamp;
-use reestr_server::{AppState, Clock, FixedClock, Settings, SystemClock};
+use reestr_docs::Extracts;
+use reestr_server::{AppState, Clock, FixedClock, LedgerState, Settings, SystemClock};
 use reestr_store::Register;
+
+use crate::ledger::KeyArgs;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -22,13 +25,23 @@ pub struct ServeArgs {
 }
 
 /// Serves until interrupted. With `--at`, the service's clock stands still at that instant.
-pub fn run(register: Register, args: &ServeArgs, at: Option<Timestamp>) -> anyhow::Result<()> {
+pub fn run(
+    register: Register,
+    args: &ServeArgs,
+    keys: &KeyArgs,
+    db: &str,
+    at: Option<Timestamp>,
+) -> anyhow::Result<()> {
+    let ledger = LedgerState {
+        keys: keys.ring(db)?,
+        extracts: Extracts::new(register.store().clone(), register.codec().clone(), &keys.public_url),
+    };
     let clock: Arc<dyn Clock> = match at {
         Some(t) => Arc::new(FixedClock::new(t)),
         None => Arc::new(SystemClock),
     };
     let settings = Settings { secure_cookies: args.secure_cookies, run_clock: !args.no_clock };
-    let state = AppState::new(register, clock, settings);
+    let state = AppState::new(register, ledger, clock, settings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)

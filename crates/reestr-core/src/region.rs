@@ -128,6 +128,7 @@ impl fmt::Display for CommissariatCode {
 }
 
 /// Whether the register operates in a region.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rollout {

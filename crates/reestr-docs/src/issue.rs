@@ -137,7 +137,7 @@ impl Extracts {
                     kind: kind.as_str().into(),
                     made_at: now,
                     event_seq: seq,
-                    document: serde_json::to_string(&document)?,
+                    document: self.codec.seal("extract", serde_json::to_string(&document)?.as_bytes())?,
                 })?;
                 Ok((document, seq))
             })();
@@ -172,18 +172,18 @@ impl Extracts {
         Ok(Bundle { proof, event, salt })
     }
 
-    /// The stored extract with a fresh proof (against the latest checkpoint), if the number is
-    /// known: for downloading again and for the public page.
-    pub fn document(&self, number: &str, keys: &KeyRing, now: Timestamp) -> Result<Option<Document>> {
+    /// The stored extract with a fresh proof (against the latest checkpoint), and whose it is, if
+    /// the number is known: for downloading again.
+    pub fn document(&self, number: &str, keys: &KeyRing, now: Timestamp) -> Result<Option<(PersonId, Document)>> {
         let mut stored = None;
         self.store.read(&mut |tx| {
             stored = tx.extract(number)?;
             Ok(())
         })?;
         let Some(stored) = stored else { return Ok(None) };
-        let mut document: Document = serde_json::from_str(&stored.document)?;
+        let mut document: Document = serde_json::from_slice(&self.codec.open("extract", &stored.document)?)?;
         document.proof = Some(self.bundle(stored.event_seq, keys, now)?);
-        Ok(Some(document))
+        Ok(Some((stored.person, document)))
     }
 
     /// What the public page `/verify/{number}` says: genuine (with the document, which shows no
@@ -197,7 +197,8 @@ impl Extracts {
             Ok(())
         })?;
         let Some(stored) = stored else { return Ok(Lookup::Unknown) };
-        let Ok(mut document) = serde_json::from_str::<Document>(&stored.document) else {
+        let opened = self.codec.open("extract", &stored.document).ok();
+        let Some(mut document) = opened.and_then(|b| serde_json::from_slice::<Document>(&b).ok()) else {
             return Ok(Lookup::Altered { reason: "the stored copy cannot be read".into() });
         };
         let Some(checkpoint) = self.ledger.latest()?.filter(|c| c.size >= stored.event_seq) else {

@@ -242,7 +242,8 @@ fn an_extract_made_before_a_key_rotation_stays_genuine() {
         verify_document(&after, &w.keys.verifiers).unwrap().signed_by
     );
     // Downloaded again after the rotation: a fresh proof against a checkpoint signed by the new key.
-    let again = w.extracts.document(&content(&before).number, &w.keys, ts("2025-06-12T00:00:00Z")).unwrap().unwrap();
+    let (_, again) =
+        w.extracts.document(&content(&before).number, &w.keys, ts("2025-06-12T00:00:00Z")).unwrap().unwrap();
     verify_document(&again, &w.keys.verifiers).unwrap();
     // Only the new key: the old extract's signature is unknown.
     let only_new = ring(2, &Verifiers::default());
@@ -258,10 +259,12 @@ fn the_public_lookup_says_genuine_unknown_or_altered() {
     assert_eq!(w.extracts.lookup("R-20250611-0000000000", &w.keys.verifiers).unwrap(), Lookup::Unknown);
     let file = doc.to_json();
     assert!(w.extracts.check_file(file.as_bytes(), &w.keys.verifiers).unwrap().is_ok());
-    // Someone edits the stored copy in the database.
+    // Someone edits the stored (sealed) copy in the database.
     let c = rusqlite::Connection::open(&w.path).unwrap();
-    c.execute("UPDATE extracts SET document = replace(document, 'Кузнецов', 'Иванов') WHERE number = ?1", [&number])
-        .unwrap();
+    let mut sealed: Vec<u8> =
+        c.query_row("SELECT document FROM extracts WHERE number = ?1", [&number], |r| r.get(0)).unwrap();
+    sealed[40] ^= 1;
+    c.execute("UPDATE extracts SET document = ?2 WHERE number = ?1", rusqlite::params![number, sealed]).unwrap();
     assert!(matches!(w.extracts.lookup(&number, &w.keys.verifiers).unwrap(), Lookup::Altered { .. }));
     // The citizen's genuine file is no longer vouched for by the register either.
     assert!(w.extracts.check_file(file.as_bytes(), &w.keys.verifiers).unwrap().is_err());

@@ -44,6 +44,7 @@ CREATE TABLE extracts (
     kind      text NOT NULL,
     made_at   timestamptz NOT NULL,
     event_seq bigint NOT NULL,
-    document  text NOT NULL
+    -- The signed document, sealed: it holds the name, masked identifiers and the fitness category.
+    document  bytea NOT NULL
 );
 CREATE INDEX extracts_by_person ON extracts (person_id);

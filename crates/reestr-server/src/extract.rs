@@ -84,13 +84,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Purpose {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(raw) = parts.headers.get(PURPOSE_HEADER) else { return Ok(Purpose(None)) };
-        let text = raw
-            .to_str()
-            .ok()
-            .and_then(|s| percent_decode_str(s).decode_utf8().ok().map(|c| c.trim().to_owned()))
-            .ok_or_else(|| {
-                ApiError::bad_request("bad_purpose", "X-Purpose must be UTF-8 text, percent-encoded where not ASCII")
-            })?;
+        // Percent-encoded UTF-8; what does not decode is kept as replacement characters.
+        let text = percent_decode_str(&String::from_utf8_lossy(raw.as_bytes())).decode_utf8_lossy().trim().to_owned();
         if text.chars().count() > 500 {
             return Err(ApiError::bad_request("bad_purpose", "a purpose is at most 500 characters"));
         }

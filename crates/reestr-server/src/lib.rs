@@ -8,6 +8,7 @@ mod api;
 mod clock;
 pub mod error;
 mod extract;
+mod log;
 mod ops;
 
 use std::{
@@ -82,18 +83,36 @@ impl Default for Settings {
     }
 }
 
+/// The tamper-evident log's signing keys and the extracts made over it.
+#[derive(Debug)]
+pub struct LedgerState {
+    pub keys: reestr_ledger::keys::KeyRing,
+    pub extracts: reestr_docs::Extracts,
+}
+
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
     register: Register,
+    ledger: Arc<LedgerState>,
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     metrics: ops::Metrics,
 }
 
 impl AppState {
-    pub fn new(register: Register, clock: Arc<dyn Clock>, settings: Settings) -> AppState {
-        AppState { register, clock, settings: Arc::new(settings), metrics: ops::Metrics::get() }
+    pub fn new(register: Register, ledger: LedgerState, clock: Arc<dyn Clock>, settings: Settings) -> AppState {
+        AppState {
+            register,
+            ledger: Arc::new(ledger),
+            clock,
+            settings: Arc::new(settings),
+            metrics: ops::Metrics::get(),
+        }
+    }
+
+    pub fn ledger(&self) -> &Arc<LedgerState> {
+        &self.ledger
     }
 
     pub fn register(&self) -> &Register {
@@ -130,6 +149,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json((*doc).clone()) }))
         .merge(ops::router())
+        .merge(log::router())
         .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -150,6 +170,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     if state.settings.run_clock {
         tokio::spawn(clock_task(state.clone()));
     }
+    tokio::spawn(log::checkpoint_task(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

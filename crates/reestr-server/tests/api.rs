@@ -13,7 +13,7 @@ use reestr_core::{
     region::Directory,
     summons::{Appointment, Draft, Purpose, SummonsNumber},
 };
-use reestr_server::{AppState, FixedClock, Settings};
+use reestr_server::{AppState, FixedClock, LedgerState, Settings};
 use reestr_sqlite::SqliteStore;
 use reestr_store::{Codec, ImportRow, Keyring, NewUser, Register, RowOutcome};
 use reqwest::{Client, Method, StatusCode};
@@ -127,7 +127,15 @@ impl World {
         reg.run_clock(now, 100).unwrap();
 
         let clock = Arc::new(FixedClock::new(now));
-        let state = AppState::new(reg.clone(), clock, Settings { secure_cookies: false, run_clock: false });
+        let signing = reestr_ledger::keys::SigningKeyPair::generate("reestr.test/log").unwrap();
+        let keys = reestr_ledger::keys::KeyRing::new(signing, Default::default()).unwrap();
+        let extracts = reestr_docs::Extracts::new(reg.store().clone(), reg.codec().clone(), "http://reestr.test");
+        let state = AppState::new(
+            reg.clone(),
+            LedgerState { keys, extracts },
+            clock,
+            Settings { secure_cookies: false, run_clock: false },
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(reestr_server::serve(listener, state));
@@ -821,7 +829,7 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an unknown purpose is not in the document's enumeration");
     let (s, body) = w.send(Registrar, Method::GET, "/api/v1/persons/999999", None).await;
     assert_eq!((s, body["error"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
     let (s, body) = w.send(Anonymous, Method::GET, "/api/v2/nothing", None).await;
@@ -847,4 +855,64 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
     {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extract_is_signed_downloadable_and_verifiable_on_the_public_page() {
+    let w = World::new().await;
+    let mut numbers = Vec::new();
+    let mut documents = Vec::new();
+    for kind in ["summonses", "record"] {
+        let (status, made) = w.send(CitizenA, Method::POST, "/api/v1/me/extracts", Some(json!({ "kind": kind }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        numbers.push(made["number"].as_str().unwrap().to_owned());
+        documents.push(made["document"]["extract"].clone());
+    }
+    assert_ne!(documents[0], documents[1], "the two kinds differ");
+    let client = &w.clients.iter().find(|(x, _)| *x == CitizenA).unwrap().1;
+    for format in ["json", "html", "pdf"] {
+        let r = client.get(format!("{}/api/v1/me/extracts/{}/{format}", w.base, numbers[1])).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{format}");
+        let bytes = r.bytes().await.unwrap();
+        if format == "pdf" {
+            assert!(bytes.starts_with(b"%PDF"));
+        }
+        // Each download verifies offline with the register's public keys from /log/key.
+        let key = Client::new().get(format!("{}/log/key", w.base)).send().await.unwrap().text().await.unwrap();
+        let verifiers = reestr_ledger::keys::Verifiers::parse(&key).unwrap();
+        let verified =
+            reestr_docs::verify::verify_file(&bytes, &verifiers).unwrap_or_else(|e| panic!("{format}: {e:?}"));
+        assert_eq!(verified.extract.number, numbers[1]);
+    }
+    let (s, _) = w.send(CitizenB, Method::GET, &format!("/api/v1/me/extracts/{}/json", numbers[1]), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another person's extract is not theirs to download");
+    // The public page and its JSON twin, without logging in.
+    let page = Client::new().get(format!("{}/verify/{}", w.base, numbers[1])).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Выписка подлинная") && html.contains(&numbers[1]));
+    assert!(!html.contains("500-001"), "the page shows no more than the extract (documents masked)");
+    let (s, verdict) = w.send(Anonymous, Method::GET, &format!("/api/v1/verify/{}", numbers[0]), None).await;
+    assert_eq!((s, verdict["status"].clone()), (StatusCode::OK, json!("genuine")));
+    let (s, verdict) = w.send(Anonymous, Method::GET, "/api/v1/verify/R-20250610-0000000000", None).await;
+    assert_eq!((s, verdict["status"].clone()), (StatusCode::OK, json!("unknown")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_publishes_signed_checkpoints_keys_and_tiles() {
+    let w = World::new().await;
+    let checkpoint =
+        Client::new().get(format!("{}/log/checkpoint", w.base)).send().await.unwrap().text().await.unwrap();
+    let lines: Vec<&str> = checkpoint.lines().collect();
+    assert_eq!(lines[0], "reestr.test/log", "{checkpoint}");
+    let size: u64 = lines[1].parse().unwrap();
+    assert!(size > 0);
+    assert!(lines.iter().any(|l| l.starts_with("— reestr.test/log ")), "signed: {checkpoint}");
+    let key = Client::new().get(format!("{}/log/key", w.base)).send().await.unwrap().text().await.unwrap();
+    assert!(key.starts_with("reestr.test/log+"), "{key}");
+    let tile = Client::new().get(format!("{}/log/tile/0/000.p/{}", w.base, size.min(255))).send().await.unwrap();
+    assert_eq!(tile.status(), StatusCode::OK);
+    assert_eq!(tile.bytes().await.unwrap().len() as u64, 32 * size.min(255));
+    let missing = Client::new().get(format!("{}/log/tile/0/999", w.base)).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }

@@ -44,6 +44,7 @@ CREATE TABLE extracts (
     kind      TEXT NOT NULL,
     made_at   INTEGER NOT NULL,
     event_seq INTEGER NOT NULL,
-    document  TEXT NOT NULL
+    -- The signed document, sealed: it holds the name, masked identifiers and the fitness category.
+    document  BLOB NOT NULL
 ) STRICT;
 CREATE INDEX extracts_by_person ON extracts (person_id);

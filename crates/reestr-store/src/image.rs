@@ -129,7 +129,7 @@ const EXTRACTS: &[Column] = &[
     col("kind", Text),
     col("made_at", Instant),
     col("event_seq", Int),
-    col("document", Text),
+    col("document", Bytes),
 ];
 const USERS: &[Column] = &[
     col("id", Int),

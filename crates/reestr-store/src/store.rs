@@ -89,7 +89,8 @@ pub struct StoredCheckpoint {
 }
 
 /// An extract issued: the signed document (JSON, without the proof that ties it to the log, which
-/// is recomputed on demand) and the event that records its issuance.
+/// is recomputed on demand), sealed because it holds personal data, and the event that records
+/// its issuance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredExtract {
     pub number: String,
@@ -97,7 +98,7 @@ pub struct StoredExtract {
     pub kind: String,
     pub made_at: Timestamp,
     pub event_seq: u64,
-    pub document: String,
+    pub document: Vec<u8>,
 }
 
 /// A user account as stored.

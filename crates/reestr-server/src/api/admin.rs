@@ -31,8 +31,8 @@ pub async fn users(State(state): State<AppState>, Caller(who): Caller) -> ApiRes
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUserRequest {
     pub login: String,
-    /// `citizen`, `registrar`, `medical_commission`, `supervisor`, `security_service` or `admin`.
-    pub role: String,
+    /// Any role but `agency` (agencies use keys) and `operator` (the command line).
+    pub role: Role,
     /// The person (citizen).
     pub person: Option<i64>,
     /// The commissariat (registrar, medical commission), e.g. `62-001`.
@@ -40,6 +40,7 @@ pub struct NewUserRequest {
     /// The region (supervisor), e.g. `62`.
     pub region: Option<String>,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -58,7 +59,7 @@ pub async fn add_user(
     Caller(who): Caller,
     Body(r): Body<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<NewUserView>)> {
-    let role: Role = r.role.parse().map_err(|e| invalid("role", e))?;
+    let role = r.role;
     let scope = match role {
         Role::Citizen => Scope::Person(PersonId(r.person.ok_or_else(|| invalid("person", "required for a citizen"))?)),
         Role::Registrar | Role::MedicalCommission => Scope::Commissariat(
@@ -125,10 +126,10 @@ pub struct NewKeyRequest {
     /// The agency's name, e.g. `border-service`.
     pub agency: String,
     /// `agency` or `security_service`.
-    pub role: String,
+    pub role: Role,
     /// The measure kinds an agency enforces.
     #[serde(default)]
-    pub kinds: Vec<String>,
+    pub kinds: Vec<MeasureKind>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,12 +147,7 @@ pub async fn create_key(
     Caller(who): Caller,
     Body(r): Body<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<NewKeyView>)> {
-    let role: Role = r.role.parse().map_err(|e| invalid("role", e))?;
-    let kinds = r
-        .kinds
-        .iter()
-        .map(|k| k.parse::<MeasureKind>().map_err(|e| invalid("kinds", e)))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let (role, kinds) = (r.role, r.kinds);
     let k = state.blocking(move |reg, now| Ok(reg.create_key(&who, &r.agency, role, kinds, now)?)).await?;
     Ok((StatusCode::CREATED, Json(NewKeyView { id: k.id, key: k.key })))
 }

@@ -385,7 +385,11 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    pub fn limit(&self) -> usize {
-        self.limit.unwrap_or(100).clamp(1, 1000) as usize
+    /// The page size asked for: 1 to 1000, 100 by default.
+    pub fn limit(&self) -> Result<usize, crate::error::ApiError> {
+        match self.limit.unwrap_or(100) {
+            n @ 1..=1000 => Ok(n as usize),
+            _ => Err(crate::error::ApiError::bad_request("bad_query", "limit: from 1 to 1000")),
+        }
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod corrections;
 pub mod dto;
+mod extracts;
 mod me;
 mod persons;
 mod public;
@@ -81,6 +82,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::measures))
         .routes(routes!(me::reads))
         .routes(routes!(me::corrections, me::file_correction))
+        .routes(routes!(extracts::make))
+        .routes(routes!(extracts::download))
+        .routes(routes!(extracts::verdict))
         .routes(routes!(persons::create))
         .routes(routes!(persons::search))
         .routes(routes!(persons::get, persons::update))

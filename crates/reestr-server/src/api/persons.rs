@@ -164,6 +164,9 @@ pub async fn search(
 pub struct FieldsQuery {
     /// Comma-separated field names to read (default: every non-sensitive field). Sensitive ones
     /// need a purpose in `X-Purpose`.
+    #[param(
+        pattern = "^(surname|given_name|patronymic|sex|birth_date|birth_place|citizenship|passport_series|passport_number|passport_issuer|passport_issuer_code|passport_issue_date|snils|inn|registered_address|actual_address|phone|email|education|employment|marital_status|children|fitness_category|military_specialty|reserve_category|rank|registration_status|deferred_until|region|commissariat)(,(surname|given_name|patronymic|sex|birth_date|birth_place|citizenship|passport_series|passport_number|passport_issuer|passport_issuer_code|passport_issue_date|snils|inn|registered_address|actual_address|phone|email|education|employment|marital_status|children|fitness_category|military_specialty|reserve_category|rank|registration_status|deferred_until|region|commissariat))*$"
+    )]
     pub fields: Option<String>,
 }
 

@@ -25,15 +25,22 @@ use crate::{
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeadlinesRequest {
     /// `seed-2025` or `fz53-2023`; default: the policy in force on the posting date.
+    #[schema(pattern = "^(seed-2025|fz53-2023)$")]
     pub policy: Option<String>,
     /// The commissariat's IANA time zone, e.g. `Europe/Moscow`.
+    #[schema(example = "Europe/Moscow")]
     pub zone: String,
     /// When the summons was posted (RFC 3339 with an offset).
+    #[schema(format = DateTime)]
     pub posted: String,
     /// The appointment, local date and time, e.g. `2025-05-20T09:00`.
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", example = "2025-05-20T09:00")]
     pub appointment: Option<String>,
+    #[schema(format = DateTime)]
     pub served_in_person: Option<String>,
+    #[schema(format = DateTime)]
     pub served_by_mail: Option<String>,
+    #[schema(format = DateTime)]
     pub opened_in_account: Option<String>,
     /// Local dates covered by valid reasons, inclusive.
     #[serde(default)]
@@ -42,7 +49,9 @@ pub struct DeadlinesRequest {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct DateSpan {
+    #[schema(format = Date)]
     pub from: String,
+    #[schema(format = Date)]
     pub to: String,
 }
 
@@ -177,8 +186,7 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<StatsView>> 
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RolloutRequest {
-    /// `off`, `pilot` or `live`.
-    pub state: String,
+    pub state: Rollout,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -190,7 +198,7 @@ pub struct RolloutView {
 
 /// Switches a region's rollout state (its supervisor, or an admin); recorded in the log.
 #[utoipa::path(put, path = "/api/v1/regions/{code}/rollout", tag = "public",
-    params(("code" = String, Path, description = "The region's two-digit code")),
+    params(("code" = String, Path, description = "The region's two-digit code", pattern = "^[0-9]{1,2}$")),
     request_body = RolloutRequest, responses((status = 200, body = RolloutView), Errors),
     security(("session" = [])))]
 pub async fn set_rollout(
@@ -200,7 +208,7 @@ pub async fn set_rollout(
     Body(r): Body<RolloutRequest>,
 ) -> ApiResult<Json<RolloutView>> {
     let region: RegionCode = code.parse().map_err(|e| invalid("code", e))?;
-    let rollout: Rollout = r.state.parse().map_err(|e| invalid("state", e))?;
+    let rollout = r.state;
     let changed = state.blocking(move |reg, now| Ok(reg.set_rollout(&who, region, rollout, now)?)).await?;
     Ok(Json(RolloutView { region: region.to_string(), rollout: rollout.to_string(), changed }))
 }

@@ -38,9 +38,9 @@ pub struct IssueRequest {
     pub person: i64,
     /// Default: the person's commissariat.
     pub commissariat: Option<String>,
-    /// `clarify_records`, `medical_examination`, `call_up` or `military_training`.
-    pub purpose: String,
+    pub purpose: SummonsPurpose,
     /// Local date and time of the appointment, e.g. `2025-05-20T09:00`.
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", example = "2025-05-20T09:00")]
     pub appointment: String,
     /// Default: the commissariat's address.
     pub address: Option<String>,
@@ -55,7 +55,7 @@ pub async fn issue(
     Caller(who): Caller,
     Body(r): Body<IssueRequest>,
 ) -> ApiResult<(StatusCode, Json<SummonsView>)> {
-    let purpose: SummonsPurpose = r.purpose.parse().map_err(|e| invalid("purpose", e))?;
+    let purpose = r.purpose;
     let at = r.appointment.parse().map_err(|e| invalid("appointment", e))?;
     let commissariat = r.commissariat.map(|c| c.parse().map_err(|e| invalid("commissariat", e))).transpose()?;
     let out = state
@@ -91,8 +91,10 @@ pub async fn issue(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only summonses in this status.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -104,10 +106,9 @@ pub async fn list(
     Caller(who): Caller,
     QueryOf(q): QueryOf<ListQuery>,
 ) -> ApiResult<Json<Page<SummonsView>>> {
-    let status: Option<Status> =
-        q.status.as_deref().map(|s| s.parse().map_err(|e| invalid("status", e))).transpose()?;
+    let status = q.status;
     let page = PageQuery { after: q.after, limit: q.limit };
-    let limit = page.limit();
+    let limit = page.limit()?;
     let rows =
         state.blocking(move |reg, _| Ok(reg.list_summonses(&who, status, page.after.unwrap_or(0), limit)?)).await?;
     let next = (rows.len() == limit).then(|| rows.last().map(|(id, _)| *id)).flatten();
@@ -143,8 +144,9 @@ async fn step(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ServeRequest {
-    /// `in_person`, `registered_mail` or `account_opened` (where the policy recognises it).
-    pub how: String,
+    /// `in_person`, `registered_mail` or `account_opened` (where the policy recognises it;
+    /// `deemed` is the clock's alone).
+    pub how: ServiceMethod,
 }
 
 /// Records service before it is deemed.
@@ -157,8 +159,7 @@ pub async fn serve(
     PathOf(n): PathOf<String>,
     Body(r): Body<ServeRequest>,
 ) -> ApiResult<Json<SummonsView>> {
-    let how: ServiceMethod = r.how.parse().map_err(|e| invalid("how", e))?;
-    step(state, who, n, Command::Serve { how }).await
+    step(state, who, n, Command::Serve { how: r.how }).await
 }
 
 /// Records that the person appeared: every measure of the summons is lifted now.
@@ -175,14 +176,15 @@ pub async fn appear(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ExcuseRequest {
-    /// `illness_or_injury`, `relative_grave_illness_or_funeral`, `circumstances_beyond_control` or
-    /// `other_accepted_by_commission`.
-    pub reason: String,
+    pub reason: ValidReason,
     /// The document that proves it.
+    #[schema(min_length = 1)]
     pub evidence: String,
     /// First local date covered.
+    #[schema(format = Date)]
     pub from: String,
     /// Last local date covered.
+    #[schema(format = Date)]
     pub to: String,
 }
 
@@ -197,7 +199,7 @@ pub async fn excuse(
     PathOf(n): PathOf<String>,
     Body(r): Body<ExcuseRequest>,
 ) -> ApiResult<Json<SummonsView>> {
-    let reason: ValidReason = r.reason.parse().map_err(|e| invalid("reason", e))?;
+    let reason = r.reason;
     let covers: DateRange = format!("{}..{}", r.from, r.to).parse().map_err(|e| invalid("from/to", e))?;
     step(state, who, n, Command::Excuse { reason, evidence: r.evidence, covers }).await
 }
@@ -234,6 +236,8 @@ pub struct MeasuresQuery {
     /// Only measures in force (default true).
     pub in_force: Option<bool>,
     pub after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -246,7 +250,7 @@ pub async fn measures(
     QueryOf(q): QueryOf<MeasuresQuery>,
 ) -> ApiResult<Json<Page<MeasureRowView>>> {
     let page = PageQuery { after: q.after, limit: q.limit };
-    let limit = page.limit();
+    let limit = page.limit()?;
     let rows = state
         .blocking(move |reg, _| Ok(reg.measures(&who, q.in_force.unwrap_or(true), page.after.unwrap_or(0), limit)?))
         .await?;
