@@ -1,6 +1,8 @@
-//! Benchmarks of the embedded store, printed as Markdown for docs/BENCHMARKS.md.
+//! Benchmarks of the stores, printed as Markdown for docs/BENCHMARKS.md.
 //!
-//! Build everything first (`cargo build --release`), then run `target/release/reestr-bench`.
+//! Build everything first (`cargo build --release --workspace`), then run
+//! `target/release/reestr-bench` (the embedded store) or
+//! `target/release/reestr-bench --postgres URL` (PostgreSQL; see `postgres.rs`).
 //! The `reestr` binary is run as a child process, like the raw baseline, so both are timed and
 //! their peak memory read the same way (wall time and the child's maximum resident set).
 
@@ -15,6 +17,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use jiff::{SignedDuration, Timestamp};
 use reestr_core::{
+    ids::Passport,
     person::PersonId,
     policy::PolicyBook,
     region::{Directory, PILOT_REGIONS},
@@ -38,7 +41,25 @@ struct Args {
     /// Working directory (default: a new one under the system's temp directory).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Benchmark PostgreSQL instead: a server URL whose user may create databases
+    /// (reestr_bench and reestr_bench_raw are made anew, and dropped at the end unless --keep).
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// Skip the legal clock (for the largest runs).
+    #[arg(long)]
+    no_clock: bool,
+    /// Keep the benchmark's databases.
+    #[arg(long)]
+    keep: bool,
+    /// Skip the raw baseline (for the largest runs).
+    #[arg(long)]
+    no_baseline: bool,
+    /// Passport lookups timed after the import (PostgreSQL).
+    #[arg(long, default_value_t = 20_000)]
+    lookups: usize,
 }
+
+mod postgres;
 
 /// A finished child process: wall time and peak resident memory.
 struct Run {
@@ -111,9 +132,11 @@ fn main() -> anyhow::Result<()> {
     let n = args.persons;
 
     eprintln!("generating {n} synthetic persons into {}", csv.display());
-    let as_of = jiff::civil::date(2025, 1, 1);
-    Population::new(42, &PILOT_REGIONS, as_of).write_csv(std::io::BufWriter::new(std::fs::File::create(&csv)?), n)?;
+    let passports = generate(&csv, n, args.lookups)?;
     let size = std::fs::metadata(&csv)?.len();
+    if let Some(url) = &args.postgres {
+        return postgres::run(&args, &reestr, &csv, size, &passports, url);
+    }
 
     // The raw baseline: the sqlite3 shell importing the same file into a table with the same
     // columns, a primary key and one secondary index.
@@ -159,16 +182,52 @@ fn main() -> anyhow::Result<()> {
     }
     println!("\nRatio reestr / raw: **{:.2}x**\n", import.wall.as_secs_f64() / raw.wall.as_secs_f64());
 
-    clock(&reestr, &db, &url, &args)?;
+    // The import generated the database's keys beside it; summonses are sealed with them.
+    let codec = Codec::new(Arc::new(Keyring::load(&Keyring::dir_for(&db))?));
+    clock(&reestr, Arc::new(SqliteStore::open(&db)?), &codec, (&url, &[]), &args, &mut || Ok(()))?;
+    let plan: String = rusqlite::Connection::open(&db)?.query_row(
+        "EXPLAIN QUERY PLAN SELECT id, state FROM summonses WHERE next_due_at <= 0 ORDER BY next_due_at LIMIT 1000",
+        [],
+        |r| r.get(3),
+    )?;
+    println!("\nThe clock's query plan: `{plan}` (the due summonses are read from the partial index, not by a scan).");
     eprintln!("done; the files are in {}", dir.display());
     Ok(())
 }
 
+/// Writes `n` synthetic persons as CSV; returns the passports of about `samples` of them, spread
+/// over the file.
+fn generate(csv: &Path, n: u64, samples: usize) -> anyhow::Result<Vec<Passport>> {
+    let mut population = Population::new(42, &PILOT_REGIONS, jiff::civil::date(2025, 1, 1));
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(csv)?));
+    w.write_record(COLUMNS.iter().map(|f| f.name()))?;
+    let series = COLUMNS.iter().position(|f| f.name() == "passport_series").context("no passport_series")?;
+    let number = COLUMNS.iter().position(|f| f.name() == "passport_number").context("no passport_number")?;
+    let step = (n / samples.max(1) as u64).max(1);
+    let mut keys = Vec::with_capacity(samples);
+    for i in 0..n {
+        let row = population.next_row();
+        if i % step == 0 && keys.len() < samples {
+            keys.push(Passport { series: row[series].parse()?, number: row[number].parse()? });
+        }
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(keys)
+}
+
 /// The clock: posts one summons per person, arranged so that a chosen number are due.
-fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()> {
-    let store = SqliteStore::open(db)?;
-    // The import generated the database's keys beside it; summonses are sealed with them.
-    let codec = Codec::new(Arc::new(Keyring::load(&Keyring::dir_for(db))?));
+/// Summonses are sealed with `codec`, the keys the import made; `envs` go to each `reestr`
+/// run. `settle` runs after the posting, before the clock (PostgreSQL: ANALYZE, as autovacuum
+/// would after a bulk change).
+fn clock(
+    reestr: &Path,
+    store: Arc<dyn Store>,
+    codec: &Codec,
+    (url, envs): (&str, &[(&str, String)]),
+    args: &Args,
+    settle: &mut dyn FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let policy = PolicyBook::builtin().get("seed-2025")?;
     let dir = Directory::builtin();
     // Summonses posted at t0 are served at the end of t0's seventh local day; those posted
@@ -214,7 +273,7 @@ fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()>
                 };
                 let number = SummonsNumber::new(region, 2025, i + 1);
                 let (s, _) = Summons::post(number, draft, policy, c.zone.clone(), at)?;
-                tx.insert_summons(&SummonsRow::new(&s, s.next_due(policy)?, &codec)?)?;
+                tx.insert_summons(&SummonsRow::new(&s, s.next_due(policy)?, codec)?)?;
             }
             Ok(())
         })?;
@@ -222,8 +281,16 @@ fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()>
     }
     drop(store);
     eprintln!("posted in {}", secs(started.elapsed()));
+    settle()?;
 
-    let run_clock = |at: Timestamp| measure(Command::new(reestr).args(["clock", "--db", url, "--at", &at.to_string()]));
+    let run_clock = |at: Timestamp| {
+        let mut cmd = Command::new(reestr);
+        cmd.args(["clock", "--db", url, "--at", &at.to_string()]);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        measure(&mut cmd)
+    };
     let first = run_clock(due_after)?;
     // Untimed: the first few reach their window's end, so the next run has only the many.
     run_clock(t0 + SignedDuration::from_hours(24 * 40))?;
@@ -247,11 +314,5 @@ fn clock(reestr: &Path, db: &Path, url: &str, args: &Args) -> anyhow::Result<()>
             mib(run.max_rss_kib)
         );
     }
-    let plan: String = rusqlite::Connection::open(db)?.query_row(
-        "EXPLAIN QUERY PLAN SELECT id, state FROM summonses WHERE next_due_at <= 0 ORDER BY next_due_at LIMIT 1000",
-        [],
-        |r| r.get(3),
-    )?;
-    println!("\nThe clock's query plan: `{plan}` (the due summonses are read from the partial index, not by a scan).");
     Ok(())
 }

@@ -71,8 +71,12 @@ pub struct KeyAccount {
     pub key: String,
 }
 
-fn accounts_file(db: &str) -> anyhow::Result<PathBuf> {
-    let mut name = db::sqlite_path(db)?.into_os_string();
+/// Beside the SQLite file; for PostgreSQL, beside its keys.
+fn accounts_file(db: &db::Db) -> anyhow::Result<PathBuf> {
+    let mut name = match db::sqlite_path(&db.url) {
+        Ok(path) => path.into_os_string(),
+        Err(_) => std::env::var_os("REESTR_KEYS_DIR").context("REESTR_KEYS_DIR")?,
+    };
     name.push(".demo.json");
     Ok(PathBuf::from(name))
 }
@@ -83,7 +87,7 @@ enum Step {
 }
 
 pub fn run(
-    db: &str,
+    db: &db::Db,
     args: &DemoArgs,
     keys: &crate::ledger::KeyArgs,
     now: Timestamp,
@@ -106,7 +110,7 @@ pub fn run(
     }
     if !args.no_serve {
         let serve_args = serve::ServeArgs { listen: args.listen.clone(), secure_cookies: false, no_clock: false };
-        serve::run(reg, &serve_args, keys, db, at)?;
+        serve::run(reg, &serve_args, keys, &db.url, at)?;
     }
     Ok(())
 }
@@ -278,7 +282,7 @@ fn accounts(reg: &Register, op: &Principal, rng: &mut StdRng, now: Timestamp) ->
     Ok(out)
 }
 
-fn summary(reg: &Register, db: &str) -> anyhow::Result<()> {
+fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {
     let s = reg.stats()?;
     println!("The register in {db}:");
     println!("  persons: {}", s.persons);

@@ -47,6 +47,11 @@ impl KeyArgs {
         if let Some(dir) = &self.keys {
             return Ok(KeyDir::new(dir));
         }
+        if reestr_postgres::is_postgres_url(db_url) {
+            let dir = std::env::var_os("REESTR_KEYS_DIR")
+                .context("a PostgreSQL register's keys are where REESTR_KEYS_DIR (or --keys-dir) says")?;
+            return Ok(KeyDir::new(std::path::PathBuf::from(dir)));
+        }
         Ok(KeyDir::new(crate::db::keys_dir(&crate::db::sqlite_path(db_url)?)))
     }
 

@@ -41,9 +41,8 @@ use crate::{
 #[derive(Debug, Parser)]
 #[command(name = "reestr", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
-    /// The database: sqlite://FILE (the default, one file, nothing to install).
-    #[arg(long, global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
-    db: String,
+    #[command(flatten)]
+    db: db::Db,
 
     /// Act as if the time were INSTANT (RFC 3339, e.g. 2025-06-07T00:00:00Z): for simulations,
     /// demonstrations and tests. The register still refuses steps dated before a summons's last.
@@ -129,6 +128,12 @@ enum Command {
     /// Fill the database with a synthetic population, summonses in every state and an account
     /// of every role, print the accounts, and serve the register.
     Demo(demo::DemoArgs),
+    /// Create or bring the database's schema up to this build's version (every command does it
+    /// on opening; run it once before starting servers against a new PostgreSQL database).
+    Migrate,
+    /// Work on whole databases.
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 #[derive(Debug, Args)]
@@ -327,7 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let op = operator();
     match cli.command {
         Command::Deadlines(args) => print_json(&deadlines_of(args)?)?,
-        Command::Serve(args) => serve::run(open(&cli.db)?, &args, &cli.keys, &cli.db, cli.at)?,
+        Command::Serve(args) => serve::run(open(&cli.db)?, &args, &cli.keys, &cli.db.url, cli.at)?,
         Command::Policy(PolicyCommand::List) => {
             for p in PolicyBook::builtin().all() {
                 println!("{:<12} applies from {}  {}", p.name, p.applies_from, p.title_en);
@@ -370,16 +375,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let changed = open(&cli.db)?.set_rollout(&op, region, state, now)?;
             println!("region {region}: {state}{}", if changed { "" } else { " (unchanged)" });
         }
-        Command::Log(LogArgs { command: Some(cmd), .. }) => ledger::log(&open(&cli.db)?, &cli.keys, &cli.db, cmd, now)?,
-        Command::Audit(cmd) => return ledger::audit_cmd(&open(&cli.db)?, &cli.keys, &cli.db, cmd),
-        Command::Extract(cmd) => ledger::extract(&open(&cli.db)?, &cli.keys, &cli.db, cmd, now)?,
-        Command::Verify { file, key } => return ledger::verify(&cli.keys, &cli.db, &file, key.as_deref()),
+        Command::Log(LogArgs { command: Some(cmd), .. }) => {
+            ledger::log(&open(&cli.db)?, &cli.keys, &cli.db.url, cmd, now)?
+        }
+        Command::Audit(cmd) => return ledger::audit_cmd(&open(&cli.db)?, &cli.keys, &cli.db.url, cmd),
+        Command::Extract(cmd) => ledger::extract(&open(&cli.db)?, &cli.keys, &cli.db.url, cmd, now)?,
+        Command::Verify { file, key } => return ledger::verify(&cli.keys, &cli.db.url, &file, key.as_deref()),
         Command::User(cmd) => admin::user(&open(&cli.db)?, &op, cmd, now)?,
         Command::Key(cmd) => admin::key(&open(&cli.db)?, &op, cmd, now)?,
         Command::Keys(admin::KeysCommand::RotateSigning) => {
-            ledger::rotate_signing(&open(&cli.db)?, &cli.keys, &cli.db)?
+            ledger::rotate_signing(&open(&cli.db)?, &cli.keys, &cli.db.url)?
         }
-        Command::Keys(cmd) => admin::keys(&cli.db, &op, cmd, now)?,
+        Command::Keys(cmd) => admin::keys(&cli.db.url, &op, cmd, now)?,
         Command::Totp { seed } => {
             println!("{}", reestr_store::totp_code(&seed, now).context("the seed is not base32")?);
         }
@@ -398,6 +405,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("events: {}", s.last_event);
         }
         Command::Demo(args) => demo::run(&cli.db, &args, &cli.keys, now, cli.at)?,
+        Command::Migrate => db::migrate(&cli.db)?,
+        Command::Db(cmd) => db::run(cmd)?,
     }
     Ok(ExitCode::SUCCESS)
 }

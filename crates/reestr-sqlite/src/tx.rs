@@ -13,9 +13,10 @@ use reestr_store::{
     CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow,
     NewEvent, PersonRow, ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
     StoredSummons, SummonsFilter, SummonsRow, Throttle, UserRow, WriteTx,
+    image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter, types::ValueRef};
 
 use crate::backend;
 
@@ -492,6 +493,27 @@ impl ReadTx for SqliteTx<'_> {
             .optional()
             .map_err(backend)
     }
+
+    fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
+        // Instants are stored as integer microseconds and dates as text: already the image's form.
+        let columns: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+        let sql = format!("SELECT {} FROM {} ORDER BY {}", columns.join(", "), table.name(), table.order_by());
+        let mut stmt = self.conn.prepare(&sql).map_err(backend)?;
+        let mut rows = stmt.query([]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let cells = (0..columns.len())
+                .map(|i| match row.get_ref(i).map_err(backend)? {
+                    ValueRef::Null => Ok(Cell::Null),
+                    ValueRef::Integer(n) => Ok(Cell::Int(n)),
+                    ValueRef::Text(t) => Ok(Cell::Text(String::from_utf8_lossy(t).into_owned())),
+                    ValueRef::Blob(b) => Ok(Cell::Bytes(b.to_vec())),
+                    _ => Err(StoreError::Corrupt(format!("{table}.{}: unexpected type", columns[i]))),
+                })
+                .collect::<Result<_>>()?;
+            f(cells)?;
+        }
+        Ok(())
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -800,6 +822,35 @@ impl WriteTx for SqliteTx<'_> {
 
     fn reseal_correction(&mut self, id: i64, request: &[u8], answer: Option<&[u8]>) -> Result<()> {
         self.exec("UPDATE corrections SET request = ?2, answer = ?3 WHERE id = ?1", params![id, request, answer])?;
+        Ok(())
+    }
+
+    fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()> {
+        let columns: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let upsert = match table {
+            Table::Rollout => {
+                " ON CONFLICT (region) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at"
+            }
+            Table::TreeSize => " ON CONFLICT (id) DO UPDATE SET size = excluded.size",
+            _ => "",
+        };
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({}){upsert}", columns.join(", "), marks.join(", "));
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        for row in rows {
+            let values = row.iter().map(|c| match c {
+                Cell::Null => rusqlite::types::Value::Null,
+                Cell::Int(n) => rusqlite::types::Value::Integer(*n),
+                Cell::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                Cell::Bytes(b) => rusqlite::types::Value::Blob(b.clone()),
+            });
+            stmt.execute(rusqlite::params_from_iter(values)).map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn finish_restore(&mut self) -> Result<()> {
+        // Row ids continue after the largest one by themselves; the log's seq is its row id.
         Ok(())
     }
 }

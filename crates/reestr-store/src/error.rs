@@ -35,6 +35,10 @@ pub enum StoreError {
     Policy(#[from] PolicyError),
     #[error("the database is in use by another writer; try again")]
     Busy,
+    #[error("the target database is not empty")]
+    NotEmpty,
+    #[error("the copy differs from its source in {0}")]
+    CopyMismatch(String),
     #[error("the stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("storage error: {0}")]
@@ -55,6 +59,8 @@ impl ErrorCode for StoreError {
             StoreError::Region(e) => e.code(),
             StoreError::Policy(e) => e.code(),
             StoreError::Busy => "busy",
+            StoreError::NotEmpty => "not_empty",
+            StoreError::CopyMismatch(_) => "copy_mismatch",
             StoreError::Corrupt(_) => "corrupt_data",
             StoreError::Backend(_) => "storage_error",
         }

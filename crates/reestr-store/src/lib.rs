@@ -8,6 +8,7 @@
 mod codec;
 pub mod conformance;
 mod error;
+pub mod image;
 mod keyring;
 mod register;
 mod row;

@@ -13,6 +13,7 @@ use reestr_core::{
 
 use crate::{
     Lookup, Result,
+    image::{ImageRow, Table},
     row::{HistoryRow, PersonRow, StoredPerson, StoredSummons, SummonsRow},
 };
 
@@ -271,11 +272,21 @@ pub trait ReadTx {
     // ---- extracts ----
 
     fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>>;
+    /// Every row of a table as an image (see [`crate::image`]), in key order.
+    fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()>;
 }
 
 pub trait WriteTx: ReadTx {
     /// Inserts a person unless one of its unique keys (SNILS, passport, INN) is taken.
     fn insert_person(&mut self, row: &PersonRow) -> Result<Inserted>;
+
+    /// Inserts persons as [`WriteTx::insert_person`] would, one after another in order: each
+    /// outcome is the one its row would get after the rows before it were inserted (a conflict
+    /// names only owners that existed before the call or come earlier in `rows`). Backends
+    /// override it with their bulk path.
+    fn insert_persons(&mut self, rows: &[&PersonRow]) -> Result<Vec<Inserted>> {
+        rows.iter().map(|row| self.insert_person(row)).collect()
+    }
     fn update_person(&mut self, id: PersonId, row: &PersonRow) -> Result<()>;
     fn insert_history(&mut self, person: PersonId, row: &HistoryRow) -> Result<()>;
     /// Replaces the stored bytes of every history row of a person (after re-sealing).
@@ -314,4 +325,11 @@ pub trait WriteTx: ReadTx {
     /// Stores a signed checkpoint (`id` is ignored); returns the id assigned.
     fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<i64>;
     fn insert_extract(&mut self, extract: &StoredExtract) -> Result<()>;
+    /// Adds image rows (as [`ReadTx::dump`] gives them, ids and sequence numbers included) to a
+    /// table that holds none of them; rows of the tables every register starts with (rollout,
+    /// tree size) replace the ones there.
+    fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()>;
+
+    /// After a restore: ids and sequence numbers continue after the restored ones.
+    fn finish_restore(&mut self) -> Result<()>;
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{Register, event, not_found};
 use crate::{
-    Codec, Result, StoreError,
+    Codec, Lookup, Result, StoreError,
     row::{HistoryRow, PersonRow, StoredPerson, name_key},
     store::{Inserted, WriteTx},
     time::truncate,
@@ -147,8 +147,7 @@ impl Register {
                         }
                         Some(Ok((tag, chunk))) => {
                             rows += chunk.len().max(1);
-                            let outcomes =
-                                chunk.iter().map(|row| self.import_row(tx, who, row, now)).collect::<Result<_>>()?;
+                            let outcomes = self.import_rows(tx, who, &chunk, now)?;
                             done.push((tag, outcomes));
                         }
                     }
@@ -164,8 +163,34 @@ impl Register {
         Ok(())
     }
 
-    fn import_row(&self, tx: &mut dyn WriteTx, who: &Principal, row: &ImportRow, now: Timestamp) -> Result<RowOutcome> {
-        let (id, passport, inn) = match tx.insert_person(&row.row)? {
+    /// Imports rows in two steps: the new persons are inserted in one bulk call, then the rows of
+    /// known persons (by SNILS) are applied in order. A row of a known person that changes its
+    /// passport or INN is checked against the register as it is at that moment, so the unique
+    /// keys stay unique whatever else the rows do.
+    fn import_rows(
+        &self,
+        tx: &mut dyn WriteTx,
+        who: &Principal,
+        rows: &[ImportRow],
+        now: Timestamp,
+    ) -> Result<Vec<RowOutcome>> {
+        let stored: Vec<&PersonRow> = rows.iter().map(|r| &r.row).collect();
+        let inserted = tx.insert_persons(&stored)?;
+        if inserted.len() != rows.len() {
+            return Err(StoreError::Backend("the bulk insert lost rows".into()));
+        }
+        rows.iter().zip(inserted).map(|(row, ins)| self.import_row(tx, who, row, ins, now)).collect()
+    }
+
+    fn import_row(
+        &self,
+        tx: &mut dyn WriteTx,
+        who: &Principal,
+        row: &ImportRow,
+        inserted: Inserted,
+        now: Timestamp,
+    ) -> Result<RowOutcome> {
+        let (id, passport, inn) = match inserted {
             Inserted::Person(id) => {
                 tx.append(&event(EventKind::PersonCreated, &who.actor, now, Some(id), None, &row.created), now)?;
                 return Ok(RowOutcome::Created(id));
@@ -188,6 +213,19 @@ impl Register {
         let problems = person.record.check(self.dir);
         if !problems.is_empty() {
             return Ok(RowOutcome::Rejected(problems));
+        }
+        let keys = [Field::PassportSeries, Field::PassportNumber, Field::Inn];
+        if changes.iter().any(|c| keys.contains(&c.field)) {
+            let changed = PersonRow::new(&person.record, &self.codec)?;
+            let mut owner = |key: Lookup| -> Result<bool> { Ok(tx.person_by(key)?.is_some_and(|p| p.id != id)) };
+            let passport = owner(Lookup::Passport(changed.passport))?;
+            let inn = match changed.inn {
+                Some(k) => owner(Lookup::Inn(k))?,
+                None => false,
+            };
+            if passport || inn {
+                return Ok(RowOutcome::Rejected(taken(false, passport, inn)));
+            }
         }
         self.save_person_changes(tx, who, &person, &changes, now)?;
         Ok(RowOutcome::Updated(id))
