@@ -7,7 +7,6 @@ use clap::Subcommand;
 use jiff::Timestamp;
 use reestr_core::{
     access::{Principal, Role, Scope},
-    measure::MeasureKind,
     person::PersonId,
     region::{CommissariatCode, RegionCode},
 };
@@ -43,17 +42,12 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Create an API key; prints the key alone on standard output (shown once, stored hashed).
+    /// Create an API key for an agency (see `reestr agency add`); prints the key alone on
+    /// standard output (shown once, stored hashed). The key acts with the agency's role and kinds.
     Create {
         /// The agency's name, e.g. border-service.
         #[arg(long)]
         agency: String,
-        /// agency (sees the measures of its kinds) or security_service (reads records with a purpose).
-        #[arg(long, default_value = "agency")]
-        role: Role,
-        /// The measure kinds the agency enforces, comma-separated, e.g. exit_ban,foreign_passport_ban.
-        #[arg(long, value_delimiter = ',')]
-        kinds: Vec<MeasureKind>,
     },
     /// Revoke a key.
     Revoke { id: i64 },
@@ -126,9 +120,7 @@ pub fn user(reg: &Register, op: &Principal, cmd: UserCommand, now: Timestamp) ->
 
 pub fn key(reg: &Register, op: &Principal, cmd: KeyCommand, now: Timestamp) -> anyhow::Result<()> {
     match cmd {
-        KeyCommand::Create { agency, role, kinds } => {
-            println!("{}", reg.create_key(op, &agency, role, kinds, now)?.key)
-        }
+        KeyCommand::Create { agency } => println!("{}", reg.create_key(op, &agency, now)?.key),
         KeyCommand::Revoke { id } => {
             if !reg.revoke_key(op, id, now)? {
                 bail!("no active key {id}");

@@ -109,7 +109,12 @@ pub fn run(
         None => println!("\n(No demo accounts file at {}.)", file.display()),
     }
     if !args.no_serve {
-        let serve_args = serve::ServeArgs { listen: args.listen.clone(), secure_cookies: false, no_clock: false };
+        let serve_args = serve::ServeArgs {
+            listen: args.listen.clone(),
+            secure_cookies: false,
+            no_clock: false,
+            no_dispatcher: false,
+        };
         serve::run(reg, &serve_args, keys, &db.url, at)?;
     }
     Ok(())
@@ -271,7 +276,15 @@ fn accounts(reg: &Register, op: &Principal, rng: &mut StdRng, now: Timestamp) ->
         ("traffic-police", Role::Agency, vec![MeasureKind::DrivingBan, MeasureKind::VehicleRegistrationBan]),
         ("security-service", Role::SecurityService, vec![]),
     ] {
-        let key = reg.create_key(op, agency, role, kinds.clone(), now)?.key;
+        let new = reestr_store::NewAgency {
+            name: agency.into(),
+            role,
+            kinds: kinds.clone(),
+            webhook: None,
+            from_start: true,
+        };
+        reg.add_agency(op, new, now)?;
+        let key = reg.create_key(op, agency, now)?.key;
         out.keys.push(KeyAccount {
             agency: agency.into(),
             role: role.to_string(),

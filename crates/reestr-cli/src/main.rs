@@ -1,6 +1,7 @@
 //! `reestr`: the electronic register of military registration and summonses.
 
 mod admin;
+mod agency;
 mod db;
 mod demo;
 mod export;
@@ -96,6 +97,10 @@ enum Command {
     /// API keys for agencies.
     #[command(subcommand)]
     Key(admin::KeyCommand),
+    /// Agencies that enforce measures (and security services): add, list, webhooks, dead
+    /// letters, breaches; and `follow`, the reference consumer of an agency's feed.
+    #[command(subcommand)]
+    Agency(agency::AgencyCommand),
     /// The keys that seal personal data at rest.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
@@ -383,6 +388,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify { file, key } => return ledger::verify(&cli.keys, &cli.db.url, &file, key.as_deref()),
         Command::User(cmd) => admin::user(&open(&cli.db)?, &op, cmd, now)?,
         Command::Key(cmd) => admin::key(&open(&cli.db)?, &op, cmd, now)?,
+        Command::Agency(agency::AgencyCommand::Follow(args)) => {
+            agency::run_follow(&args)?;
+        }
+        Command::Agency(cmd) => agency::run(&open(&cli.db)?, &op, cmd, now)?,
         Command::Keys(admin::KeysCommand::RotateSigning) => {
             ledger::rotate_signing(&open(&cli.db)?, &cli.keys, &cli.db.url)?
         }

@@ -22,6 +22,9 @@ pub struct ServeArgs {
     /// Do not run the legal clock in this process (when another process runs it).
     #[arg(long)]
     pub no_clock: bool,
+    /// Do not push measures to agencies' webhooks from this process (when another process does).
+    #[arg(long)]
+    pub no_dispatcher: bool,
 }
 
 /// Serves until interrupted. With `--at`, the service's clock stands still at that instant.
@@ -40,7 +43,12 @@ pub fn run(
         Some(t) => Arc::new(FixedClock::new(t)),
         None => Arc::new(SystemClock),
     };
-    let settings = Settings { secure_cookies: args.secure_cookies, run_clock: !args.no_clock, ..Settings::default() };
+    let settings = Settings {
+        secure_cookies: args.secure_cookies,
+        run_clock: !args.no_clock,
+        run_dispatcher: !args.no_dispatcher,
+        ..Settings::default()
+    };
     let state = AppState::new(register, ledger, clock, settings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -336,3 +336,119 @@ fn the_database_file_holds_no_sensitive_value_in_clear() {
     }
     assert!(names_found > 250, "names are not sensitive and stay searchable ({names_found})");
 }
+
+/// A free port on loopback (bound, then released for the server to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn serve(env: &Env, port: u16) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reestr"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--no-clock", "--no-dispatcher"])
+        .args(["--at", "2025-06-08T00:00:00Z"])
+        .env("REESTR_DATABASE_URL", env.db())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    panic!("the server did not start");
+}
+
+#[test]
+fn the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order() {
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    let file = env.path("few.csv");
+    reestr_synth::Population::new(7, &["62".parse().unwrap()], jiff::civil::date(2025, 1, 1))
+        .write_csv(std::fs::File::create(&file).unwrap(), 12)
+        .unwrap();
+    env.ok(&["import", "persons", p(&file)]);
+    let kinds = "exit_ban,driving_ban,vehicle_registration_ban,real_estate_ban,credit_ban,foreign_passport_ban,entrepreneur_registration_ban";
+    env.ok(&["agency", "add", "everything", "--kinds", kinds]);
+    let key = env.ok(&["key", "create", "--agency", "everything"]).trim().to_owned();
+    assert!(key.starts_with("rk_") && !key.contains('\n'), "the key alone: {key}");
+    for person in 1..=12 {
+        let id = person.to_string();
+        env.ok(&[
+            "summons",
+            "issue",
+            "--person",
+            &id,
+            "--appointment",
+            "2025-05-20T09:00",
+            "--at",
+            "2025-05-09T11:00:00Z",
+        ]);
+    }
+    env.ok(&["clock", "--at", "2025-06-07T00:00:00Z"]);
+    let expected: Vec<u64> = env
+        .ok(&["log", "--limit", "100000"])
+        .lines()
+        .map(json)
+        .filter(|e| e["kind"] == "measure_started")
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(expected.len(), 12 * 7);
+
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&env, port);
+    let cursor = env.path("cursor");
+    let follow = |once: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_reestr"));
+        c.args(["agency", "follow", "--key", &key, "--url", &url, "--confirm", "--limit", "5", "--interval", "0.1"])
+            .args(["--cursor-file", p(&cursor)])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        if once {
+            c.arg("--once");
+        }
+        c.spawn().unwrap()
+    };
+    // The first follower is killed after 23 items: in the middle of its fifth page.
+    let mut first = follow(false);
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(first.stdout.take().unwrap());
+    while lines.len() < 23 {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0);
+        lines.push(line);
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // The register is restarted while the second follower runs.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let second = follow(true);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut server = serve(&env, port);
+    let out = second.wait_with_output().unwrap();
+    assert!(out.status.success());
+    lines.extend(String::from_utf8(out.stdout).unwrap().lines().map(|l| format!("{l}\n")));
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let mut seen: Vec<u64> = Vec::new();
+    let mut by_id = std::collections::BTreeMap::new();
+    for line in &lines {
+        let item = json(line);
+        let id = item["id"].as_u64().unwrap();
+        if let Some(before) = by_id.insert(id, line.clone()) {
+            assert_eq!(&before, line, "a duplicate is the same item");
+        } else {
+            seen.push(id);
+        }
+        assert!(item["person"]["passport"].as_str().unwrap().len() == 11);
+    }
+    assert_eq!(seen, expected, "every item, in order, none lost");
+    assert!(lines.len() < expected.len() + 5, "duplicates only from the page the kill interrupted");
+    let list = env.ok(&["agency", "list", "--at", "2025-06-08T00:00:00Z"]);
+    assert!(list.contains("pending 0  unconfirmed 0  breaches 0"), "all confirmed: {list}");
+}

@@ -33,10 +33,20 @@ pub enum EventKind {
     KeysRotated,
     /// An extract was issued; the event commits to its signed content by digest.
     ExtractIssued,
+    /// An agency that enforces measures (or a security service) became known to the register.
+    AgencyAdded,
+    /// An agency's webhook, or whether it is disabled, changed.
+    AgencyChanged,
+    /// An agency confirmed that it applied delivered measures.
+    DeliveriesConfirmed,
+    /// Webhook deliveries that failed for the whole retry window were set aside for an admin.
+    DeliveriesDeadLettered,
+    /// An admin asked for set-aside deliveries to be sent again.
+    DeliveriesReplayed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::PersonCreated,
         EventKind::PersonUpdated,
         EventKind::SummonsPosted,
@@ -57,6 +67,11 @@ impl EventKind {
         EventKind::KeyRevoked,
         EventKind::KeysRotated,
         EventKind::ExtractIssued,
+        EventKind::AgencyAdded,
+        EventKind::AgencyChanged,
+        EventKind::DeliveriesConfirmed,
+        EventKind::DeliveriesDeadLettered,
+        EventKind::DeliveriesReplayed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +96,11 @@ impl EventKind {
             EventKind::KeyRevoked => "key_revoked",
             EventKind::KeysRotated => "keys_rotated",
             EventKind::ExtractIssued => "extract_issued",
+            EventKind::AgencyAdded => "agency_added",
+            EventKind::AgencyChanged => "agency_changed",
+            EventKind::DeliveriesConfirmed => "deliveries_confirmed",
+            EventKind::DeliveriesDeadLettered => "deliveries_dead_lettered",
+            EventKind::DeliveriesReplayed => "deliveries_replayed",
         }
     }
 }
@@ -125,6 +145,16 @@ impl Actor {
     /// A user of the service, by number and login name.
     pub fn user(id: i64, login: &str) -> Actor {
         Actor(format!("user:{id}:{login}"))
+    }
+
+    /// The webhook dispatcher.
+    pub fn dispatcher() -> Actor {
+        Actor("system:dispatcher".into())
+    }
+
+    /// An agency as a whole (e.g. the receiver of a webhook), by name.
+    pub fn agency(name: &str) -> Actor {
+        Actor(format!("agency:{name}"))
     }
 
     /// An API key, by its public id and the agency it belongs to.

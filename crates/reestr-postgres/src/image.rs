@@ -199,7 +199,10 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
              SELECT setval(pg_get_serial_sequence('corrections', 'id'), coalesce(max(id), 0) + 1, false)
                FROM corrections;
              SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), coalesce(max(id), 0) + 1, false)
-               FROM checkpoints;",
+               FROM checkpoints;
+             SELECT setval(pg_get_serial_sequence('agencies', 'id'), coalesce(max(id), 0) + 1, false) FROM agencies;
+             SELECT setval(pg_get_serial_sequence('deliveries', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM deliveries;",
         )
         .map_err(backend)?;
     let last = tx.conn.client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).map_err(backend)?;

@@ -21,6 +21,7 @@
 //! replica has not replayed yet (its replay position is compared with the primary's WAL position
 //! after the write): then to the primary, so a process always reads its own writes.
 
+mod agencies;
 mod image;
 mod persons;
 mod pool;

@@ -11,13 +11,15 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow,
-    NewEvent, PersonRow, ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
-    StoredSummons, SummonsFilter, SummonsRow, Throttle, UserRow, WriteTx,
+    AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, Inserted,
+    KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow, ReadTx, Result, SessionRow,
+    StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
+    UnconfirmedFilter, UserRow, WriteTx,
     image::{ImageRow, Table},
 };
 
 use crate::{
+    agencies,
     pool::Conn,
     sql::{Micros, backend},
 };
@@ -182,13 +184,21 @@ impl<'c> PgTx<'c> {
         Ok(())
     }
 
-    fn query(&mut self, sql: &'static str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>> {
+    pub(crate) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
         self.flush()?;
         let stmt = self.conn.statement(sql)?;
         self.conn.client.query(&stmt, params).map_err(backend)
     }
 
-    fn execute(&mut self, sql: &'static str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<u64> {
+    pub(crate) fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<u64> {
         let stmt = self.conn.statement(sql)?;
         self.conn.client.execute(&stmt, params).map_err(backend)
     }
@@ -214,7 +224,7 @@ impl<'c> PgTx<'c> {
         sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Event>> {
-        self.query(sql, params)?.iter().map(decode_event).collect()
+        self.query(sql, params)?.iter().map(|r| decode_event(r, 0)).collect()
     }
 
     /// Creates a temporary table for this transaction, once.
@@ -265,6 +275,7 @@ fn key_row(r: &Row) -> KeyRow {
         scope: r.get(4),
         created_at: r.get::<_, Micros>(5).timestamp(),
         revoked_at: r.get::<_, Option<Micros>>(6).map(Micros::timestamp),
+        agency: r.get(7),
     }
 }
 
@@ -282,17 +293,18 @@ fn correction_row(r: &Row) -> CorrectionRow {
     }
 }
 
-fn decode_event(r: &Row) -> Result<Event> {
-    let kind: &str = r.get(3);
+/// The event whose eight columns start at `first`.
+pub(crate) fn decode_event(r: &Row, first: usize) -> Result<Event> {
+    let kind: &str = r.get(first + 3);
     Ok(Event {
-        seq: r.get::<_, i64>(0) as u64,
-        recorded_at: r.get::<_, Micros>(1).timestamp(),
-        effective_at: r.get::<_, Micros>(2).timestamp(),
+        seq: r.get::<_, i64>(first) as u64,
+        recorded_at: r.get::<_, Micros>(first + 1).timestamp(),
+        effective_at: r.get::<_, Micros>(first + 2).timestamp(),
         kind: kind.parse().map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
-        actor: Actor::from_stored(r.get::<_, String>(4)),
-        person: r.get::<_, Option<i64>>(5).map(PersonId),
-        summons: r.get::<_, Option<&str>>(6).map(|s| s.parse()).transpose()?,
-        payload: serde_json::from_str(r.get(7))?,
+        actor: Actor::from_stored(r.get::<_, String>(first + 4)),
+        person: r.get::<_, Option<i64>>(first + 5).map(PersonId),
+        summons: r.get::<_, Option<&str>>(first + 6).map(|s| s.parse()).transpose()?,
+        payload: serde_json::from_str(r.get(first + 7))?,
     })
 }
 
@@ -543,7 +555,7 @@ impl ReadTx for PgTx<'_> {
             .map(|r| LeafRow {
                 seq: r.get::<_, i64>(0) as u64,
                 salt: r.get(8),
-                event: decode_event(r).map_err(|e| e.to_string()),
+                event: decode_event(r, 0).map_err(|e| e.to_string()),
             })
             .collect())
     }
@@ -592,6 +604,46 @@ impl ReadTx for PgTx<'_> {
         }))
     }
 
+    fn agencies(&mut self) -> Result<Vec<AgencyRow>> {
+        agencies::agencies(self, None, None)
+    }
+
+    fn agency(&mut self, id: i64) -> Result<Option<AgencyRow>> {
+        Ok(agencies::agencies(self, Some(id), None)?.pop())
+    }
+
+    fn agency_by_name(&mut self, name: &str) -> Result<Option<AgencyRow>> {
+        Ok(agencies::agencies(self, None, Some(name))?.pop())
+    }
+
+    fn deliveries(&mut self, agency: i64, after: u64, limit: usize) -> Result<Vec<(DeliveryRow, Event)>> {
+        agencies::deliveries(self, agency, after, limit)
+    }
+
+    fn deliveries_at(&mut self, agency: i64, seqs: &[u64]) -> Result<Vec<(DeliveryRow, Event)>> {
+        agencies::deliveries_at(self, agency, seqs)
+    }
+
+    fn unconfirmed(&mut self, filter: &UnconfirmedFilter) -> Result<Vec<DeliveryRow>> {
+        agencies::unconfirmed(self, filter)
+    }
+
+    fn delivery_stats(&mut self, overdue_before: Timestamp) -> Result<Vec<DeliveryStats>> {
+        agencies::delivery_stats(self, overdue_before)
+    }
+
+    fn dead_letters(&mut self, agency: i64) -> Result<Vec<DeadLetterRow>> {
+        agencies::dead_letters(self, agency)
+    }
+
+    fn measure_events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        agencies::measure_events(self, after, limit)
+    }
+
+    fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>> {
+        agencies::measures_in_force_of(self, person)
+    }
+
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
         self.flush()?;
         crate::image::dump(self.conn, table, f)
@@ -622,8 +674,9 @@ const USER_BY_LOGIN: &str = "SELECT id, login, role, scope, person_id, password_
 const USERS: &str =
     "SELECT id, login, role, scope, person_id, password_hash, totp, created_at, disabled_at FROM users ORDER BY id";
 const KEY_BY_PREFIX: &str =
-    "SELECT id, prefix, secret_hash, role, scope, created_at, revoked_at FROM api_keys WHERE prefix = $1";
-const KEYS: &str = "SELECT id, prefix, secret_hash, role, scope, created_at, revoked_at FROM api_keys ORDER BY id";
+    "SELECT id, prefix, secret_hash, role, scope, created_at, revoked_at, agency_id FROM api_keys WHERE prefix = $1";
+const KEYS: &str =
+    "SELECT id, prefix, secret_hash, role, scope, created_at, revoked_at, agency_id FROM api_keys ORDER BY id";
 const CORRECTION_BY_ID: &str =
     "SELECT id, person_id, commissariat, subject, request, filed_at, due_at, answered_at, answer
                                 FROM corrections WHERE id = $1";
@@ -899,9 +952,17 @@ impl WriteTx for PgTx<'_> {
 
     fn insert_key(&mut self, k: &KeyRow) -> Result<i64> {
         let rows = self.query(
-            "INSERT INTO api_keys (prefix, secret_hash, role, scope, created_at, revoked_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            &[&k.prefix, &k.secret_hash, &k.role, &k.scope, &Micros::of(k.created_at), &k.revoked_at.map(Micros::of)],
+            "INSERT INTO api_keys (prefix, secret_hash, role, scope, created_at, revoked_at, agency_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                &k.prefix,
+                &k.secret_hash,
+                &k.role,
+                &k.scope,
+                &Micros::of(k.created_at),
+                &k.revoked_at.map(Micros::of),
+                &k.agency,
+            ],
         )?;
         rows.first().map(|r| r.get(0)).ok_or_else(|| StoreError::Backend("the insert returned no id".into()))
     }
@@ -989,6 +1050,38 @@ impl WriteTx for PgTx<'_> {
             &[&e.number, &e.person.0, &e.kind, &Micros::of(e.made_at), &(e.event_seq as i64), &e.document],
         )?;
         Ok(())
+    }
+
+    fn insert_agency(&mut self, row: &AgencyRow) -> Result<i64> {
+        agencies::insert_agency(self, row)
+    }
+
+    fn update_agency(&mut self, row: &AgencyRow) -> Result<()> {
+        agencies::update_agency(self, row)
+    }
+
+    fn enqueue_delivery(&mut self, d: &NewDelivery) -> Result<()> {
+        agencies::enqueue_delivery(self, d)
+    }
+
+    fn insert_delivery(&mut self, agency: i64, d: &NewDelivery) -> Result<()> {
+        agencies::insert_delivery(self, agency, d)
+    }
+
+    fn set_disclosed(&mut self, agency: i64, seqs: &[u64], at: Timestamp) -> Result<()> {
+        agencies::set_disclosed(self, agency, seqs, at)
+    }
+
+    fn confirm_deliveries(&mut self, agency: i64, seqs: &[u64], at: Timestamp) -> Result<Vec<Option<bool>>> {
+        agencies::confirm_deliveries(self, agency, seqs, at)
+    }
+
+    fn insert_dead_letters(&mut self, rows: &[DeadLetterRow]) -> Result<()> {
+        agencies::insert_dead_letters(self, rows)
+    }
+
+    fn update_dead_letter(&mut self, d: &DeadLetterRow) -> Result<()> {
+        agencies::update_dead_letter(self, d)
     }
 
     fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()> {

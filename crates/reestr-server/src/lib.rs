@@ -6,6 +6,7 @@
 
 mod api;
 mod clock;
+mod dispatch;
 pub mod error;
 mod extract;
 mod log;
@@ -25,6 +26,7 @@ use crate::error::ApiError;
 pub use crate::{
     api::openapi,
     clock::clock_task,
+    dispatch::dispatch_task,
     extract::{DEVICE_COOKIE, PURPOSE_HEADER, SESSION_COOKIE},
 };
 
@@ -77,11 +79,24 @@ pub struct Settings {
     /// The longest a request may take, its body included; and the longest a client may take to
     /// send a request's headers.
     pub request_timeout: Duration,
+    /// Push measures to agencies' webhooks in the background.
+    pub run_dispatcher: bool,
+    /// How often the dispatcher looks for deliveries due.
+    pub dispatch_interval: Duration,
+    /// How long a webhook has to answer before the attempt counts as failed.
+    pub webhook_timeout: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { secure_cookies: false, run_clock: true, request_timeout: Duration::from_secs(30) }
+        Settings {
+            secure_cookies: false,
+            run_clock: true,
+            request_timeout: Duration::from_secs(30),
+            run_dispatcher: true,
+            dispatch_interval: dispatch::DISPATCH_INTERVAL,
+            webhook_timeout: dispatch::WEBHOOK_TIMEOUT,
+        }
     }
 }
 
@@ -179,6 +194,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 
     if state.settings.run_clock {
         tokio::spawn(clock_task(state.clone()));
+    }
+    if state.settings.run_dispatcher {
+        tokio::spawn(dispatch_task(state.clone()));
     }
     tokio::spawn(log::checkpoint_task(state.clone()));
     let timeout = state.settings.request_timeout;

@@ -80,10 +80,18 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         .blocking(|reg, now| {
             let stats = reg.stats()?;
             let lag = reg.next_due()?.map_or(0.0, |due| now.duration_since(due).as_secs_f64().max(0.0));
-            Ok((stats, lag))
+            Ok((stats, lag, reg.agencies_with_stats(now)?))
         })
         .await;
-    if let Ok((stats, lag)) = figures {
+    if let Ok((stats, lag, agencies)) = figures {
+        for a in agencies {
+            let name = a.name.clone();
+            metrics::gauge!("reestr_unconfirmed_deliveries", "agency" => name.clone()).set(a.stats.unconfirmed as f64);
+            metrics::gauge!("reestr_delivery_breaches", "agency" => name.clone()).set(a.stats.overdue as f64);
+            metrics::gauge!("reestr_pending_deliveries", "agency" => name.clone()).set(a.stats.pending as f64);
+            metrics::gauge!("reestr_dead_letters", "agency" => name.clone()).set(a.stats.dead_letters as f64);
+            metrics::gauge!("reestr_webhook_consecutive_failures", "agency" => name).set(f64::from(a.push.failures));
+        }
         metrics::gauge!("reestr_clock_lag_seconds").set(lag);
         metrics::gauge!("reestr_persons").set(stats.persons as f64);
         metrics::gauge!("reestr_measures_in_force").set(stats.measures_in_force as f64);

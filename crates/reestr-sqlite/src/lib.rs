@@ -4,6 +4,7 @@
 //! the start so a transaction never fails half-way for want of it); readers take connections
 //! from a small pool and see consistent snapshots while the writer works.
 
+mod agencies;
 mod tx;
 
 use std::{

@@ -10,18 +10,19 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    CorrectionFilter, CorrectionRow, HistoryRow, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow,
-    NewEvent, PersonRow, ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
-    StoredSummons, SummonsFilter, SummonsRow, Throttle, UserRow, WriteTx,
+    AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, Inserted,
+    KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow, ReadTx, Result, SessionRow,
+    StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
+    UnconfirmedFilter, UserRow, WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter, types::ValueRef};
 
-use crate::backend;
+use crate::{agencies, backend};
 
 pub(crate) struct SqliteTx<'c> {
-    conn: &'c Connection,
+    pub(crate) conn: &'c Connection,
 }
 
 impl<'c> SqliteTx<'c> {
@@ -30,7 +31,7 @@ impl<'c> SqliteTx<'c> {
     }
 
     /// Rows of a query, each turned into a value by `map`.
-    fn rows<T>(
+    pub(crate) fn rows<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
@@ -41,7 +42,7 @@ impl<'c> SqliteTx<'c> {
         rows.collect::<rusqlite::Result<Vec<T>>>().map_err(backend)
     }
 
-    fn one<T>(
+    pub(crate) fn one<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
@@ -50,7 +51,7 @@ impl<'c> SqliteTx<'c> {
         self.conn.prepare_cached(sql).map_err(backend)?.query_row(params, map).optional().map_err(backend)
     }
 
-    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+    pub(crate) fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
         self.conn.prepare_cached(sql).map_err(backend)?.execute(params).map_err(backend)
     }
 
@@ -94,16 +95,16 @@ fn checkpoint_row(r: &Row<'_>) -> rusqlite::Result<StoredCheckpoint> {
 
 const CHECKPOINT_COLUMNS: &str = "id, size, root, note, key_id, signed_at";
 
-const EVENT_COLUMNS: &str = "seq, recorded_at, effective_at, kind, actor, person_id, summons, payload";
+pub(crate) const EVENT_COLUMNS: &str = "seq, recorded_at, effective_at, kind, actor, person_id, summons, payload";
 
 /// An event's columns as read: seq, recorded_at, effective_at, kind, actor, person, summons, payload.
-type EventColumns = (i64, i64, i64, String, String, Option<i64>, Option<String>, String);
+pub(crate) type EventColumns = (i64, i64, i64, String, String, Option<i64>, Option<String>, String);
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<EventColumns> {
+pub(crate) fn event_row(r: &Row<'_>) -> rusqlite::Result<EventColumns> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 
-fn decode_event(row: EventColumns) -> Result<Event> {
+pub(crate) fn decode_event(row: EventColumns) -> Result<Event> {
     let (seq, recorded, effective, kind, actor, person, summons, payload) = row;
     Ok(Event {
         seq: seq as u64,
@@ -133,7 +134,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-const KEY_COLUMNS: &str = "id, prefix, secret_hash, role, scope, created_at, revoked_at";
+const KEY_COLUMNS: &str = "id, prefix, secret_hash, role, scope, created_at, revoked_at, agency_id";
 
 fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok(KeyRow {
@@ -144,6 +145,7 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
         scope: r.get(4)?,
         created_at: from_micros(r.get(5)?),
         revoked_at: r.get::<_, Option<i64>>(6)?.map(from_micros),
+        agency: r.get(7)?,
     })
 }
 
@@ -164,7 +166,7 @@ fn correction_row(r: &Row<'_>) -> rusqlite::Result<CorrectionRow> {
 }
 
 /// `column IN (?, ?, ...)` for a list, or a condition that is always true for `None`.
-fn in_list(column: &str, values: &Option<Vec<String>>, params: &mut Vec<Box<dyn ToSql>>) -> String {
+pub(crate) fn in_list(column: &str, values: &Option<Vec<String>>, params: &mut Vec<Box<dyn ToSql>>) -> String {
     match values {
         None => "1".into(),
         Some(v) if v.is_empty() => "0".into(),
@@ -474,6 +476,50 @@ impl ReadTx for SqliteTx<'_> {
         self.conn.prepare_cached(&sql).map_err(backend)?.query_row([], checkpoint_row).optional().map_err(backend)
     }
 
+    fn agencies(&mut self) -> Result<Vec<AgencyRow>> {
+        agencies::agencies(self, None, None)
+    }
+
+    fn agency(&mut self, id: i64) -> Result<Option<AgencyRow>> {
+        Ok(agencies::agencies(self, Some(id), None)?.pop())
+    }
+
+    fn agency_by_name(&mut self, name: &str) -> Result<Option<AgencyRow>> {
+        Ok(agencies::agencies(self, None, Some(name))?.pop())
+    }
+
+    fn deliveries(&mut self, agency: i64, after: u64, limit: usize) -> Result<Vec<(DeliveryRow, Event)>> {
+        agencies::deliveries(self, agency, after, limit)
+    }
+
+    fn deliveries_at(&mut self, agency: i64, seqs: &[u64]) -> Result<Vec<(DeliveryRow, Event)>> {
+        agencies::deliveries_at(self, agency, seqs)
+    }
+
+    fn unconfirmed(&mut self, filter: &UnconfirmedFilter) -> Result<Vec<DeliveryRow>> {
+        agencies::unconfirmed(self, filter)
+    }
+
+    fn delivery_stats(&mut self, overdue_before: Timestamp) -> Result<Vec<DeliveryStats>> {
+        agencies::delivery_stats(self, overdue_before)
+    }
+
+    fn dead_letters(&mut self, agency: i64) -> Result<Vec<DeadLetterRow>> {
+        agencies::dead_letters(self, agency)
+    }
+
+    fn measure_events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_measures
+             WHERE seq > ?1 AND kind IN ('measure_started', 'measure_lifted') ORDER BY seq LIMIT ?2"
+        );
+        self.rows(&sql, params![after as i64, limit as i64], event_row)?.into_iter().map(decode_event).collect()
+    }
+
+    fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>> {
+        agencies::measures_in_force_of(self, person)
+    }
+
     fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>> {
         self.conn
             .prepare_cached(
@@ -704,6 +750,94 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn insert_agency(&mut self, row: &AgencyRow) -> Result<i64> {
+        agencies::insert_agency(self, row)
+    }
+
+    fn update_agency(&mut self, row: &AgencyRow) -> Result<()> {
+        agencies::update_agency(self, row)
+    }
+
+    fn enqueue_delivery(&mut self, d: &NewDelivery) -> Result<()> {
+        self.exec(
+            "INSERT INTO deliveries (agency_id, seq, kind, person_id, region, created_at)
+             SELECT agency_id, ?1, ?2, ?3, ?4, ?5 FROM agency_kinds WHERE kind = ?2",
+            params![d.seq as i64, d.kind, d.person.0, d.region, to_micros(d.created_at)],
+        )?;
+        Ok(())
+    }
+
+    fn insert_delivery(&mut self, agency: i64, d: &NewDelivery) -> Result<()> {
+        self.exec(
+            "INSERT INTO deliveries (agency_id, seq, kind, person_id, region, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            params![agency, d.seq as i64, d.kind, d.person.0, d.region, to_micros(d.created_at)],
+        )?;
+        Ok(())
+    }
+
+    fn set_disclosed(&mut self, agency: i64, seqs: &[u64], at: Timestamp) -> Result<()> {
+        for seq in seqs {
+            self.exec(
+                "UPDATE deliveries SET disclosed_at = ?3 WHERE agency_id = ?1 AND seq = ?2 AND disclosed_at IS NULL",
+                params![agency, *seq as i64, to_micros(at)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn confirm_deliveries(&mut self, agency: i64, seqs: &[u64], at: Timestamp) -> Result<Vec<Option<bool>>> {
+        seqs.iter()
+            .map(|seq| {
+                let confirmed: Option<Option<i64>> = self.one(
+                    "SELECT confirmed_at FROM deliveries WHERE agency_id = ?1 AND seq = ?2",
+                    params![agency, *seq as i64],
+                    |r| r.get(0),
+                )?;
+                Ok(match confirmed {
+                    None => None,
+                    Some(Some(_)) => Some(false),
+                    Some(None) => {
+                        self.exec(
+                            "UPDATE deliveries SET confirmed_at = ?3 WHERE agency_id = ?1 AND seq = ?2",
+                            params![agency, *seq as i64, to_micros(at)],
+                        )?;
+                        Some(true)
+                    }
+                })
+            })
+            .collect()
+    }
+
+    fn insert_dead_letters(&mut self, rows: &[DeadLetterRow]) -> Result<()> {
+        for d in rows {
+            self.exec(
+                "INSERT INTO dead_letters (agency_id, seq, attempts, last_error, dead_at, replay_requested_at, redelivered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (agency_id, seq) DO UPDATE SET attempts = ?3, last_error = ?4, dead_at = ?5,
+                   replay_requested_at = ?6, redelivered_at = ?7",
+                params![
+                    d.agency,
+                    d.seq as i64,
+                    d.attempts,
+                    d.last_error,
+                    to_micros(d.dead_at),
+                    d.replay_requested_at.map(to_micros),
+                    d.redelivered_at.map(to_micros)
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn update_dead_letter(&mut self, d: &DeadLetterRow) -> Result<()> {
+        self.exec(
+            "UPDATE dead_letters SET replay_requested_at = ?3, redelivered_at = ?4 WHERE agency_id = ?1 AND seq = ?2",
+            params![d.agency, d.seq as i64, d.replay_requested_at.map(to_micros), d.redelivered_at.map(to_micros)],
+        )?;
+        Ok(())
+    }
+
     fn insert_user(&mut self, u: &UserRow) -> Result<i64> {
         self.exec(
             "INSERT INTO users (login, role, scope, person_id, password_hash, totp, created_at, disabled_at)
@@ -761,8 +895,17 @@ impl WriteTx for SqliteTx<'_> {
 
     fn insert_key(&mut self, k: &KeyRow) -> Result<i64> {
         self.exec(
-            "INSERT INTO api_keys (prefix, secret_hash, role, scope, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![k.prefix, k.secret_hash, k.role, k.scope, to_micros(k.created_at), k.revoked_at.map(to_micros)],
+            "INSERT INTO api_keys (prefix, secret_hash, role, scope, created_at, revoked_at, agency_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                k.prefix,
+                k.secret_hash,
+                k.role,
+                k.scope,
+                to_micros(k.created_at),
+                k.revoked_at.map(to_micros),
+                k.agency
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }

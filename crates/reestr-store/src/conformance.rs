@@ -74,6 +74,12 @@ macro_rules! conformance_tests {
             rotating_keys_reseals_everything_and_keeps_it_readable,
             one_import_transaction_keeps_every_key_unique,
             a_copy_moves_everything_and_proves_it,
+            measures_reach_each_agency_that_enforces_them_in_order_and_each_hand_over_is_a_logged_read,
+            a_feed_never_skips_an_event_that_commits_late,
+            a_new_agency_receives_the_history_of_its_kinds_and_keys_act_as_their_agency,
+            confirmations_are_kept_and_late_ones_are_breaches_in_the_supervisors_region,
+            the_border_check_answers_from_the_blind_index_and_every_check_is_logged,
+            webhook_pushes_back_off_then_become_dead_letters_after_72_hours_and_can_be_replayed,
         );
     };
     (@each $harness:ty; $($name:ident),* $(,)?) => {
@@ -682,7 +688,9 @@ pub fn sessions_end_when_idle_and_after_a_fixed_time<H: Harness>() {
 pub fn api_keys_are_kept_hashed_and_can_be_revoked<H: Harness>() {
     let f = Fixture::<H>::new();
     let now = ts("2025-05-02T09:00:00Z");
-    let k = f.reg.create_key(&op(), "border", Role::Agency, vec![MeasureKind::ExitBan], now).unwrap();
+    assert!(f.reg.create_key(&op(), "border", now).is_err(), "a key belongs to an agency the register knows");
+    agency(&f, "border", &[MeasureKind::ExitBan], None);
+    let k = f.reg.create_key(&op(), "border", now).unwrap();
     let p = f.reg.authenticate_key(&k.key).unwrap().unwrap();
     assert_eq!(p.role, Role::Agency);
     assert!(f.reg.authenticate_key(&format!("{}x", k.key)).unwrap().is_none());
@@ -691,7 +699,7 @@ pub fn api_keys_are_kept_hashed_and_can_be_revoked<H: Harness>() {
     assert!(!format!("{stored:?}").contains(k.key.rsplit('_').next().unwrap()), "only the hash is kept");
     assert!(f.reg.revoke_key(&op(), k.id, now).unwrap());
     assert!(f.reg.authenticate_key(&k.key).unwrap().is_none());
-    assert!(f.reg.create_key(&registrar("62-001"), "x", Role::Agency, vec![MeasureKind::ExitBan], now).is_err());
+    assert!(f.reg.create_key(&registrar("62-001"), "border", now).is_err());
 }
 
 pub fn corrections_are_due_in_five_working_days_and_an_accepted_one_changes_the_field<H: Harness>() {
@@ -829,7 +837,8 @@ fn populated<H: Harness>(f: &Fixture<H>) -> Vec<Summons> {
     let code = crate::register::totp_code(&seed, now);
     f.reg.login(&creds("petrova", "верный пароль 1", code, None), now).unwrap();
     let _ = f.reg.login(&creds("petrova", "неверный", None, None), now);
-    f.reg.create_key(&op(), "border", Role::Agency, vec![MeasureKind::ExitBan], now).unwrap();
+    agency(f, "border", &[MeasureKind::ExitBan], None);
+    f.reg.create_key(&op(), "border", now).unwrap();
     let request = Request {
         explanation: "Фамилия записана с ошибкой".into(), evidence: None, proposed: None
     };
@@ -853,6 +862,7 @@ pub fn a_copy_moves_everything_and_proves_it<H: Harness>() {
     assert_eq!(count(image::Table::Measures), 21);
     assert!(count(image::Table::Users) == 1 && count(image::Table::ApiKeys) == 1);
     assert!(count(image::Table::Sessions) == 1 && count(image::Table::Corrections) == 1);
+    assert!(count(image::Table::Agencies) == 1 && count(image::Table::AgencyKinds) == 1);
     let last = from.reg.stats().unwrap().last_event;
     assert_eq!(count(image::Table::Events), last);
     assert!(image::Table::ALL.iter().all(|t| seen.contains(t)));
@@ -882,4 +892,332 @@ pub fn a_copy_moves_everything_and_proves_it<H: Harness>() {
     // A register that is not empty is never a copy's target.
     let again = image::copy(&*from.h.store(), &*to.store(), &mut |_, _| {});
     assert!(matches!(again, Err(StoreError::NotEmpty)), "{again:?}");
+}
+
+// ---- agencies ----
+
+fn agency(f: &Fixture<impl Harness>, name: &str, kinds: &[MeasureKind], webhook: Option<&str>) -> crate::AgencyCreated {
+    let new = crate::NewAgency {
+        name: name.into(),
+        role: Role::Agency,
+        kinds: kinds.to_vec(),
+        webhook: webhook.map(str::to_owned),
+        from_start: true,
+    };
+    f.reg.add_agency(&op(), new, ts("2025-05-01T00:00:00Z")).unwrap()
+}
+
+/// The principal of an agency's new key.
+fn agency_key(f: &Fixture<impl Harness>, name: &str) -> Principal {
+    let k = f.reg.create_key(&op(), name, ts("2025-05-01T00:00:00Z")).unwrap();
+    f.reg.authenticate_key(&k.key).unwrap().unwrap()
+}
+
+/// Every item of an agency's feed, page by page.
+fn drain(f: &Fixture<impl Harness>, who: &Principal, page: usize, at: Timestamp) -> Vec<crate::FeedItem> {
+    let mut all = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let p = f.reg.feed(who, cursor, page, at).unwrap();
+        if p.items.is_empty() {
+            assert_eq!(p.cursor, cursor);
+            return all;
+        }
+        cursor = p.cursor;
+        all.extend(p.items);
+    }
+}
+
+pub fn measures_reach_each_agency_that_enforces_them_in_order_and_each_hand_over_is_a_logged_read<H: Harness>() {
+    let f = Fixture::<H>::new();
+    agency(&f, "border", &[MeasureKind::ExitBan], None);
+    agency(&f, "traffic", &[MeasureKind::DrivingBan, MeasureKind::VehicleRegistrationBan], None);
+    let border = agency_key(&f, "border");
+    let traffic = agency_key(&f, "traffic");
+    let s = f.summoned(3, ts("2025-05-09T11:00:00Z"));
+    f.reg.run_clock(ts("2025-06-07T00:00:00Z"), 100).unwrap();
+    f.reg.act(&registrar("62-001"), &s[1].number, Command::Appear, ts("2025-06-08T07:00:00Z")).unwrap();
+    let at = ts("2025-06-09T00:00:00Z");
+
+    let items = drain(&f, &border, 2, at);
+    assert_eq!(items.len(), 4, "three exit bans started, one lifted: {items:#?}");
+    assert!(items.iter().all(|i| i.kind == MeasureKind::ExitBan));
+    assert!(items.windows(2).all(|w| w[0].id < w[1].id), "in log order");
+    let lifted = items.last().unwrap();
+    assert_eq!((lifted.change, lifted.summons.clone()), (EventKind::MeasureLifted, s[1].number.clone()));
+    assert_eq!(lifted.cause, Some(reestr_core::measure::LiftCause::Appearance));
+    // Each item names the person as an agency needs it, and its id is the event's position.
+    let r = record(1, "t");
+    let p = r.passport().unwrap();
+    assert_eq!(lifted.person.passport, format!("{} {}", p.series, p.number));
+    assert_eq!((lifted.person.surname.as_str(), lifted.person.birth_date.as_str()), ("Кузнецов", "2004-02-29"));
+    let events = f.reg.events(0, 10_000).unwrap();
+    assert_eq!(events.iter().find(|e| e.seq == lifted.id).unwrap().kind, EventKind::MeasureLifted);
+
+    let traffic_items = drain(&f, &traffic, 100, at);
+    assert_eq!(traffic_items.len(), 8);
+    assert!(
+        traffic_items.iter().all(|i| matches!(i.kind, MeasureKind::DrivingBan | MeasureKind::VehicleRegistrationBan))
+    );
+
+    // Each hand-over is a read the person sees, once per item however often it is fetched.
+    let reads = f.reg.reads_of(&citizen(s[1].person), s[1].person).unwrap();
+    let by_border: Vec<_> = reads.iter().filter(|e| e.actor == border.actor).collect();
+    assert_eq!(by_border.len(), 2, "{reads:#?}");
+    assert_eq!(by_border[0].payload["purpose"], "enforcement of exit_ban");
+    assert_eq!(by_border[0].payload["fields"][5], "passport_number");
+    let again = drain(&f, &border, 100, at);
+    assert_eq!(again, items, "the same items with the same ids");
+    assert_eq!(f.reg.reads_of(&citizen(s[1].person), s[1].person).unwrap().len(), reads.len());
+    // Others have no feed.
+    assert!(f.reg.feed(&registrar("62-001"), 0, 10, at).is_err());
+}
+
+pub fn a_feed_never_skips_an_event_that_commits_late<H: Harness>() {
+    let f = Fixture::<H>::new();
+    agency(&f, "border", &[MeasureKind::ExitBan], None);
+    let border = agency_key(&f, "border");
+    let n = 30;
+    let s = f.summoned(n, ts("2025-05-09T11:00:00Z"));
+    let end = ts("2025-06-07T00:00:00Z");
+    f.reg.run_clock(end, 100).unwrap();
+    // Two writers on two handles lift measures (an appearance each) while a reader follows.
+    let writers: Vec<_> = [(f.reg.clone(), 0), (f.again(), 1)]
+        .into_iter()
+        .map(|(reg, half)| {
+            let numbers: Vec<_> = s.iter().skip(half).step_by(2).map(|x| x.number.clone()).collect();
+            std::thread::spawn(move || {
+                for (i, number) in numbers.iter().enumerate() {
+                    let at = end + SignedDuration::from_mins(i as i64);
+                    reg.act(&op(), number, Command::Appear, at).unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    let reader = f.again();
+    while writers.iter().any(|w| !w.is_finished()) {
+        let page = reader.feed(&border, cursor, 7, end).unwrap();
+        cursor = page.cursor;
+        seen.extend(page.items.into_iter().map(|i| i.id));
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    loop {
+        let page = reader.feed(&border, cursor, 7, end).unwrap();
+        if page.items.is_empty() {
+            break;
+        }
+        cursor = page.cursor;
+        seen.extend(page.items.into_iter().map(|i| i.id));
+    }
+    let all: Vec<u64> = f
+        .reg
+        .events(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.payload["kind"] == "exit_ban")
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(all.len(), 2 * n as usize);
+    assert_eq!(seen, all, "every item once, in order, none skipped");
+}
+
+pub fn a_new_agency_receives_the_history_of_its_kinds_and_keys_act_as_their_agency<H: Harness>() {
+    let f = Fixture::<H>::new();
+    f.summoned(2, ts("2025-05-09T11:00:00Z"));
+    f.reg.run_clock(ts("2025-06-07T00:00:00Z"), 100).unwrap();
+    let late = agency(&f, "credit", &[MeasureKind::CreditBan], None);
+    assert_eq!(late.agency.kinds, [MeasureKind::CreditBan]);
+    let fresh = f
+        .reg
+        .add_agency(
+            &op(),
+            crate::NewAgency {
+                name: "Tax".into(),
+                role: Role::Agency,
+                kinds: vec![MeasureKind::CreditBan],
+                webhook: None,
+                from_start: false,
+            },
+            ts("2025-06-08T00:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(fresh.agency.name, "tax");
+    let at = ts("2025-06-09T00:00:00Z");
+    assert_eq!(drain(&f, &agency_key(&f, "credit"), 100, at).len(), 2, "the history of its kinds");
+    assert!(drain(&f, &agency_key(&f, "tax"), 100, at).is_empty(), "from now on");
+    assert!(
+        f.reg
+            .add_agency(
+                &op(),
+                crate::NewAgency {
+                    name: "credit".into(),
+                    role: Role::Agency,
+                    kinds: vec![MeasureKind::ExitBan],
+                    webhook: None,
+                    from_start: true
+                },
+                at
+            )
+            .is_err(),
+        "names are unique"
+    );
+    assert!(
+        f.reg
+            .add_agency(
+                &registrar("62-001"),
+                crate::NewAgency {
+                    name: "x".into(),
+                    role: Role::Agency,
+                    kinds: vec![MeasureKind::ExitBan],
+                    webhook: None,
+                    from_start: true
+                },
+                at
+            )
+            .is_err()
+    );
+
+    // A key acts as its agency: a disabled agency's keys do nothing, and work again when enabled.
+    let k = f.reg.create_key(&op(), "credit", at).unwrap();
+    assert!(f.reg.set_agency_disabled(&op(), late.agency.id, true, at).unwrap());
+    assert!(f.reg.authenticate_key(&k.key).unwrap().is_none());
+    assert!(f.reg.create_key(&op(), "credit", at).is_err());
+    f.reg.set_agency_disabled(&op(), late.agency.id, false, at).unwrap();
+    assert_eq!(f.reg.authenticate_key(&k.key).unwrap().unwrap().role, Role::Agency);
+    // A security service is an agency too, without measures: it reads with a purpose.
+    let fsb = crate::NewAgency {
+        name: "fsb".into(),
+        role: Role::SecurityService,
+        kinds: vec![],
+        webhook: None,
+        from_start: false,
+    };
+    f.reg.add_agency(&op(), fsb, at).unwrap();
+    let s = agency_key(&f, "fsb");
+    assert_eq!((s.role, s.scope), (Role::SecurityService, Scope::All));
+    assert_eq!(f.count(EventKind::AgencyAdded), 3);
+}
+
+pub fn confirmations_are_kept_and_late_ones_are_breaches_in_the_supervisors_region<H: Harness>() {
+    let f = Fixture::<H>::new();
+    agency(&f, "border", &[MeasureKind::ExitBan], None);
+    let border = agency_key(&f, "border");
+    f.summoned(3, ts("2025-05-09T11:00:00Z"));
+    let made = ts("2025-06-07T00:00:00Z");
+    f.reg.run_clock(made, 100).unwrap();
+    let items = drain(&f, &border, 100, made);
+    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    let c = f.reg.confirm(&border, &[ids[0], 999_999], made).unwrap();
+    assert_eq!((c.confirmed, c.unknown), (vec![ids[0]], vec![999_999]));
+    assert_eq!(f.reg.confirm(&border, &[ids[0]], made).unwrap().already, [ids[0]]);
+    let supervisor = |r: &str| Principal {
+        actor: Actor::user(3, "s"),
+        role: Role::Supervisor,
+        scope: Scope::Region(r.parse().unwrap()),
+    };
+    assert!(f.reg.breaches(&supervisor("62"), made + SignedDuration::from_hours(23), 0, 100).unwrap().is_empty());
+    let late = made + SignedDuration::from_hours(25);
+    let breaches = f.reg.breaches(&supervisor("62"), late, 0, 100).unwrap();
+    assert_eq!(breaches.iter().map(|b| b.delivery.seq).collect::<Vec<_>>(), ids[1..]);
+    assert_eq!(breaches[0].agency, "border");
+    assert_eq!(breaches[0].due_at, made + SignedDuration::from_hours(24));
+    assert!(f.reg.breaches(&supervisor("12"), late, 0, 100).unwrap().is_empty(), "another region's supervisor");
+    assert_eq!(f.reg.breaches(&op(), late, breaches[0].delivery.id, 100).unwrap().len(), 1, "by cursor");
+    assert!(f.reg.breaches(&registrar("62-001"), late, 0, 100).is_err());
+    let info = f.reg.agencies(&op(), late).unwrap();
+    assert_eq!((info[0].stats.unconfirmed, info[0].stats.overdue), (2, 2));
+    f.reg.confirm(&border, &ids, late).unwrap();
+    assert!(f.reg.breaches(&supervisor("62"), late, 0, 100).unwrap().is_empty());
+    assert_eq!(f.count(EventKind::DeliveriesConfirmed), 2);
+}
+
+pub fn the_border_check_answers_from_the_blind_index_and_every_check_is_logged<H: Harness>() {
+    let f = Fixture::<H>::new();
+    agency(&f, "border", &[MeasureKind::ExitBan], None);
+    agency(&f, "credit", &[MeasureKind::CreditBan, MeasureKind::RealEstateBan], None);
+    let border = agency_key(&f, "border");
+    let s = f.summoned(2, ts("2025-05-09T11:00:00Z"));
+    f.reg.run_clock(ts("2025-06-07T00:00:00Z"), 100).unwrap();
+    f.reg.act(&op(), &s[1].number, Command::Appear, ts("2025-06-08T00:00:00Z")).unwrap();
+    let at = ts("2025-06-09T00:00:00Z");
+    let passport = |n| record(n, "t").passport().unwrap();
+    let found = f.reg.check_measures(&border, &passport(0), at).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].kind, found[0].since), (MeasureKind::ExitBan, ts("2025-06-06T21:00:00Z")));
+    assert_eq!(found[0].summons, s[0].number);
+    assert!(f.reg.check_measures(&border, &passport(1), at).unwrap().is_empty(), "lifted");
+    let credit = f.reg.check_measures(&agency_key(&f, "credit"), &passport(0), at).unwrap();
+    assert_eq!(credit.len(), 2, "only its own kinds");
+    let unknown: reestr_core::ids::Passport = "9999 000001".parse().unwrap();
+    let before = f.count(EventKind::RecordRead);
+    assert!(f.reg.check_measures(&border, &unknown, at).unwrap().is_empty(), "the same answer as none in force");
+    assert_eq!(f.count(EventKind::RecordRead), before, "no person, nobody to tell");
+    let reads = f.reg.reads_of(&citizen(s[1].person), s[1].person).unwrap();
+    assert_eq!(reads[0].actor, border.actor);
+    assert_eq!(reads[0].payload["fields"], serde_json::json!(["measures"]));
+    assert!(reads[0].payload["purpose"].as_str().unwrap().contains("exit_ban"));
+    assert!(f.reg.check_measures(&registrar("62-001"), &passport(0), at).is_err());
+}
+
+pub fn webhook_pushes_back_off_then_become_dead_letters_after_72_hours_and_can_be_replayed<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let created = agency(&f, "border", &[MeasureKind::ExitBan], Some("http://127.0.0.1:9/hook"));
+    let secret = created.webhook_secret.unwrap();
+    assert!(secret.starts_with("whsec_"));
+    let id = created.agency.id;
+    f.summoned(2, ts("2025-05-09T11:00:00Z"));
+    let t0 = ts("2025-06-07T00:00:00Z");
+    f.reg.run_clock(t0, 100).unwrap();
+    assert_eq!(f.reg.push_due(t0).unwrap(), [id]);
+    let batch = f.reg.take_push_batch(id, 10, t0).unwrap().unwrap();
+    assert_eq!(batch.items.len(), 2);
+    assert_eq!(batch.secret.len(), 32);
+    assert!(f.reg.take_push_batch(id, 10, t0).unwrap().is_none(), "claimed by the first dispatcher");
+    let first = batch.items[0].item.id;
+    // The first is delivered, the second fails: the cursor moves past the first only.
+    f.reg
+        .record_push(id, &[(first, false, Ok(())), (batch.items[1].item.id, false, Err("HTTP 500".into()))], t0)
+        .unwrap();
+    let a = f.reg.agency_by_name(&op(), "border", t0).unwrap();
+    assert_eq!((a.push.cursor, a.push.failures, a.push.next_at), (first, 1, Some(t0 + SignedDuration::from_secs(5))));
+    assert_eq!(a.stats.pending, 1);
+    assert!(f.reg.push_due(t0).unwrap().is_empty(), "backing off");
+    // Failures go on: the waits double up to an hour; nothing is dropped before 72 hours.
+    let mut at = t0;
+    let mut waits = Vec::new();
+    while at.duration_since(t0) < crate::RETRY_WINDOW {
+        at = f.reg.agency_by_name(&op(), "border", at).unwrap().push.next_at.unwrap();
+        let batch = f.reg.take_push_batch(id, 10, at).unwrap().unwrap();
+        assert_eq!(batch.items.len(), 1);
+        f.reg.record_push(id, &[(batch.items[0].item.id, false, Err("connection refused".into()))], at).unwrap();
+        waits.push(f.reg.agency_by_name(&op(), "border", at).unwrap().push.next_at.unwrap().duration_since(at));
+    }
+    assert_eq!(waits[0], SignedDuration::from_secs(10));
+    assert_eq!(*waits.last().unwrap(), SignedDuration::from_hours(1));
+    let dead = f.reg.dead_letters(&op(), id).unwrap();
+    assert_eq!(dead.len(), 1, "after 72 hours of failures");
+    assert_eq!((dead[0].seq, dead[0].last_error.as_str()), (batch.items[1].item.id, "connection refused"));
+    let a = f.reg.agency_by_name(&op(), "border", at).unwrap();
+    assert_eq!((a.stats.pending, a.stats.dead_letters), (0, 1));
+    assert!(a.push.failures > 60 && a.push.last_error.is_some(), "the failures show: {a:?}");
+    // An admin replays it; it goes out first, and once delivered leaves the count.
+    assert_eq!(f.reg.replay(&op(), id, None, at).unwrap(), 1);
+    let again = f.reg.take_push_batch(id, 10, at).unwrap().unwrap();
+    assert!(again.items[0].replay);
+    f.reg.record_push(id, &[(again.items[0].item.id, true, Ok(()))], at).unwrap();
+    let a = f.reg.agency_by_name(&op(), "border", at).unwrap();
+    assert_eq!((a.stats.dead_letters, a.push.failures), (0, 0));
+    assert!(f.reg.dead_letters(&op(), id).unwrap()[0].redelivered_at.is_some());
+    assert_eq!(f.count(EventKind::DeliveriesDeadLettered), 1);
+    assert!(f.reg.replay(&registrar("62-001"), id, None, at).is_err());
+    // The secret is kept sealed.
+    if let Some(bytes) = f.h.raw_bytes() {
+        let b64 = secret.trim_start_matches("whsec_");
+        assert!(!bytes.windows(b64.len()).any(|w| w == b64.as_bytes()));
+        assert!(!bytes.windows(32).any(|w| w == &batch.secret[..]), "the secret is stored sealed");
+    }
 }

@@ -24,6 +24,8 @@ pub enum Table {
     Users,
     Sessions,
     Devices,
+    Agencies,
+    AgencyKinds,
     ApiKeys,
     LoginThrottle,
     Corrections,
@@ -31,6 +33,8 @@ pub enum Table {
     TreeSize,
     Checkpoints,
     Extracts,
+    Deliveries,
+    DeadLetters,
 }
 
 /// How a column's values appear in the image.
@@ -153,6 +157,44 @@ const API_KEYS: &[Column] = &[
     col("scope", Text),
     col("created_at", Instant),
     col("revoked_at", Instant),
+    col("agency_id", Int),
+];
+const AGENCIES: &[Column] = &[
+    col("id", Int),
+    col("name", Text),
+    col("role", Text),
+    col("webhook_url", Text),
+    col("webhook_secret", Bytes),
+    col("created_at", Instant),
+    col("disabled_at", Instant),
+    col("feed_cursor", Int),
+    col("push_cursor", Int),
+    col("push_failures", Int),
+    col("push_failing_since", Instant),
+    col("push_next_at", Instant),
+    col("push_last_error", Text),
+    col("push_last_success_at", Instant),
+];
+const AGENCY_KINDS: &[Column] = &[col("kind", Text), col("agency_id", Int)];
+const DELIVERIES: &[Column] = &[
+    col("id", Int),
+    col("agency_id", Int),
+    col("seq", Int),
+    col("kind", Text),
+    col("person_id", Int),
+    col("region", Int),
+    col("created_at", Instant),
+    col("disclosed_at", Instant),
+    col("confirmed_at", Instant),
+];
+const DEAD_LETTERS: &[Column] = &[
+    col("agency_id", Int),
+    col("seq", Int),
+    col("attempts", Int),
+    col("last_error", Text),
+    col("dead_at", Instant),
+    col("replay_requested_at", Instant),
+    col("redelivered_at", Instant),
 ];
 const LOGIN_THROTTLE: &[Column] = &[col("key", Bytes), col("failures", Int), col("last_failure_at", Instant)];
 const CORRECTIONS: &[Column] = &[
@@ -168,7 +210,7 @@ const CORRECTIONS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 17] = [
+    pub const ALL: [Table; 21] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -179,6 +221,8 @@ impl Table {
         Table::Users,
         Table::Sessions,
         Table::Devices,
+        Table::Agencies,
+        Table::AgencyKinds,
         Table::ApiKeys,
         Table::LoginThrottle,
         Table::Corrections,
@@ -186,6 +230,8 @@ impl Table {
         Table::TreeSize,
         Table::Checkpoints,
         Table::Extracts,
+        Table::Deliveries,
+        Table::DeadLetters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -207,6 +253,10 @@ impl Table {
             Table::TreeSize => "tree_size",
             Table::Checkpoints => "checkpoints",
             Table::Extracts => "extracts",
+            Table::Agencies => "agencies",
+            Table::AgencyKinds => "agency_kinds",
+            Table::Deliveries => "deliveries",
+            Table::DeadLetters => "dead_letters",
         }
     }
 
@@ -230,6 +280,10 @@ impl Table {
             Table::TreeSize => TREE_SIZE,
             Table::Checkpoints => CHECKPOINTS,
             Table::Extracts => EXTRACTS,
+            Table::Agencies => AGENCIES,
+            Table::AgencyKinds => AGENCY_KINDS,
+            Table::Deliveries => DELIVERIES,
+            Table::DeadLetters => DEAD_LETTERS,
         }
     }
 
@@ -244,7 +298,11 @@ impl Table {
             | Table::ApiKeys
             | Table::Corrections
             | Table::TreeSize
-            | Table::Checkpoints => "id",
+            | Table::Checkpoints
+            | Table::Agencies
+            | Table::Deliveries => "id",
+            Table::AgencyKinds => "agency_id, kind",
+            Table::DeadLetters => "agency_id, seq",
             Table::TreeHashes => "idx",
             Table::Extracts => "number",
             Table::Rollout => "region",

@@ -145,6 +145,8 @@ pub struct KeyRow {
     pub secret_hash: Vec<u8>,
     pub role: String,
     pub scope: String,
+    /// The agency the key belongs to (keys made before agencies were kept have none).
+    pub agency: Option<i64>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
 }
@@ -215,6 +217,118 @@ pub struct MeasureFilter {
     pub limit: usize,
 }
 
+/// An agency as stored: an enforcing agency (with the measure kinds it enforces) or a security
+/// service, its webhook, and where its pushed deliveries stand.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AgencyRow {
+    pub id: i64,
+    pub name: String,
+    /// `agency` or `security_service`.
+    pub role: String,
+    /// The measure kinds it enforces (names), in order.
+    pub kinds: Vec<String>,
+    pub webhook_url: Option<String>,
+    /// The webhook's signing secret, sealed.
+    pub webhook_secret: Option<Vec<u8>>,
+    pub created_at: Timestamp,
+    pub disabled_at: Option<Timestamp>,
+    /// The highest log position the agency has asked the feed for items after: it holds
+    /// everything up to there.
+    pub feed_cursor: u64,
+    pub push: PushState,
+}
+
+impl std::fmt::Debug for AgencyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgencyRow")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("kinds", &self.kinds)
+            .field("webhook_url", &self.webhook_url)
+            .field("push", &self.push)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an agency's webhook deliveries stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushState {
+    /// Every delivery up to this log position was pushed or set aside as a dead letter.
+    pub cursor: u64,
+    /// Failed attempts in a row.
+    pub failures: u32,
+    /// When the current run of failures began.
+    pub failing_since: Option<Timestamp>,
+    /// Not before this instant (the backoff, or a dispatcher's claim on the agency).
+    pub next_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub last_success_at: Option<Timestamp>,
+}
+
+/// A measure event to deliver to the agencies that enforce its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// The event's position in the log: the item's stable id.
+    pub seq: u64,
+    pub kind: String,
+    pub person: PersonId,
+    /// The region of the summons, for supervisors' lists.
+    pub region: i64,
+    /// When it became due to the agency.
+    pub created_at: Timestamp,
+}
+
+/// A delivery of a measure event to one agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub agency: i64,
+    pub seq: u64,
+    pub kind: String,
+    pub person: PersonId,
+    pub region: i64,
+    pub created_at: Timestamp,
+    /// When the person's data in it was first handed to the agency (and the read logged).
+    pub disclosed_at: Option<Timestamp>,
+    pub confirmed_at: Option<Timestamp>,
+}
+
+/// Unconfirmed deliveries made before an instant, by id after a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnconfirmedFilter {
+    pub created_before: Timestamp,
+    /// `None`: every region.
+    pub regions: Option<Vec<i64>>,
+    pub after: i64,
+    pub limit: usize,
+}
+
+/// A webhook delivery set aside after its retry window, until an admin replays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterRow {
+    pub agency: i64,
+    pub seq: u64,
+    pub attempts: u32,
+    pub last_error: String,
+    pub dead_at: Timestamp,
+    pub replay_requested_at: Option<Timestamp>,
+    pub redelivered_at: Option<Timestamp>,
+}
+
+/// Counts of one agency's deliveries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryStats {
+    pub agency: i64,
+    /// Not yet confirmed.
+    pub unconfirmed: u64,
+    /// Not confirmed and made before the instant asked about (24 hours ago: breaches).
+    pub overdue: u64,
+    /// Not yet handed over: after the push cursor (with a webhook) or the feed cursor.
+    pub pending: u64,
+    /// Dead letters not delivered since.
+    pub dead_letters: u64,
+}
+
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
     fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>>;
@@ -274,6 +388,30 @@ pub trait ReadTx {
     fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>>;
     /// Every row of a table as an image (see [`crate::image`]), in key order.
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()>;
+
+    // ---- agencies and deliveries ----
+
+    fn agencies(&mut self) -> Result<Vec<AgencyRow>>;
+    fn agency(&mut self, id: i64) -> Result<Option<AgencyRow>>;
+    fn agency_by_name(&mut self, name: &str) -> Result<Option<AgencyRow>>;
+    /// An agency's deliveries after a log position, in log order, each with its event. A reader
+    /// must never miss one: deliveries are written in the transaction of their event, and the
+    /// log's positions become visible in order (DESIGN.md: the log is read by commit order).
+    fn deliveries(&mut self, agency: i64, after: u64, limit: usize) -> Result<Vec<(DeliveryRow, Event)>>;
+    /// An agency's deliveries at these log positions (those that exist), in log order.
+    fn deliveries_at(&mut self, agency: i64, seqs: &[u64]) -> Result<Vec<(DeliveryRow, Event)>>;
+    /// Unconfirmed deliveries of agencies not disabled, by id.
+    fn unconfirmed(&mut self, filter: &UnconfirmedFilter) -> Result<Vec<DeliveryRow>>;
+    /// Counts per agency; `overdue_before` is the instant before which an unconfirmed delivery
+    /// is overdue.
+    fn delivery_stats(&mut self, overdue_before: Timestamp) -> Result<Vec<DeliveryStats>>;
+    /// An agency's dead letters, in log order.
+    fn dead_letters(&mut self, agency: i64) -> Result<Vec<DeadLetterRow>>;
+    /// Measure events (started and lifted) after a log position, in order. Must not scan the
+    /// other events.
+    fn measure_events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
+    /// A person's measures not lifted, by id.
+    fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>>;
 }
 
 pub trait WriteTx: ReadTx {
@@ -332,4 +470,25 @@ pub trait WriteTx: ReadTx {
 
     /// After a restore: ids and sequence numbers continue after the restored ones.
     fn finish_restore(&mut self) -> Result<()>;
+
+    // ---- agencies and deliveries ----
+
+    /// Inserts an agency (`id` and `push` are ignored: a new agency has pushed nothing); its
+    /// name must be new. Returns the id assigned.
+    fn insert_agency(&mut self, row: &AgencyRow) -> Result<i64>;
+    /// Saves an agency's webhook, secret, disabled instant, feed cursor and push state (name,
+    /// role and kinds never change).
+    fn update_agency(&mut self, row: &AgencyRow) -> Result<()>;
+    /// Adds a delivery of the event for every agency that enforces its kind.
+    fn enqueue_delivery(&mut self, delivery: &NewDelivery) -> Result<()>;
+    /// Adds a delivery for one agency, unless it has it already.
+    fn insert_delivery(&mut self, agency: i64, delivery: &NewDelivery) -> Result<()>;
+    /// Marks deliveries as handed over, where not marked yet.
+    fn set_disclosed(&mut self, agency: i64, seqs: &[u64], at: Timestamp) -> Result<()>;
+    /// Confirms deliveries; for each position asked: `None` when the agency has no such
+    /// delivery, `Some(true)` when confirmed now, `Some(false)` when it was confirmed before.
+    fn confirm_deliveries(&mut self, agency: i64, seqs: &[u64], at: Timestamp) -> Result<Vec<Option<bool>>>;
+    fn insert_dead_letters(&mut self, rows: &[DeadLetterRow]) -> Result<()>;
+    /// Saves a dead letter's replay request and redelivery.
+    fn update_dead_letter(&mut self, row: &DeadLetterRow) -> Result<()>;
 }

@@ -3,7 +3,6 @@
 use axum::{Json, extract::State, http::StatusCode};
 use reestr_core::{
     access::{Role, Scope},
-    measure::MeasureKind,
     person::PersonId,
 };
 use reestr_store::NewUser;
@@ -123,13 +122,9 @@ pub async fn keys(State(state): State<AppState>, Caller(who): Caller) -> ApiResu
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewKeyRequest {
-    /// The agency's name, e.g. `border-service`.
+    /// The agency the key belongs to (see `/api/v1/admin/agencies`), e.g. `border-service`: the key
+    /// acts with its role and measure kinds.
     pub agency: String,
-    /// `agency` or `security_service`.
-    pub role: Role,
-    /// The measure kinds an agency enforces.
-    #[serde(default)]
-    pub kinds: Vec<MeasureKind>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,8 +142,7 @@ pub async fn create_key(
     Caller(who): Caller,
     Body(r): Body<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<NewKeyView>)> {
-    let (role, kinds) = (r.role, r.kinds);
-    let k = state.blocking(move |reg, now| Ok(reg.create_key(&who, &r.agency, role, kinds, now)?)).await?;
+    let k = state.blocking(move |reg, now| Ok(reg.create_key(&who, &r.agency, now)?)).await?;
     Ok((StatusCode::CREATED, Json(NewKeyView { id: k.id, key: k.key })))
 }
 

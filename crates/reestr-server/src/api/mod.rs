@@ -2,6 +2,8 @@
 //! document at `/api/openapi.json` is made from the router itself.
 
 mod admin;
+mod agencies;
+pub mod agency;
 mod auth;
 mod corrections;
 pub mod dto;
@@ -39,7 +41,8 @@ use crate::AppState;
         (name = "summonses", description = "Summonses and their steps (staff)"),
         (name = "measures", description = "Measures (agencies and staff)"),
         (name = "corrections", description = "Correction requests (registrars)"),
-        (name = "admin", description = "Users and API keys")
+        (name = "agency", description = "Agencies: the feed of measures, confirmations, the check at a post, breaches"),
+        (name = "admin", description = "Users, agencies and API keys")
     )
 )]
 struct Doc;
@@ -104,6 +107,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::disable_user))
         .routes(routes!(admin::keys, admin::create_key))
         .routes(routes!(admin::revoke_key))
+        .routes(routes!(agencies::list, agencies::add))
+        .routes(routes!(agencies::webhook))
+        .routes(routes!(agencies::disable))
+        .routes(routes!(agencies::enable))
+        .routes(routes!(agencies::dead_letters))
+        .routes(routes!(agencies::replay))
+        .routes(routes!(agency::feed))
+        .routes(routes!(agency::confirm))
+        .routes(routes!(agency::check_by_header, agency::check_by_body))
+        .routes(routes!(agency::breaches))
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

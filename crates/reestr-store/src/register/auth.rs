@@ -17,7 +17,6 @@ use reestr_core::{
     ErrorCode,
     access::{Principal, Role, Scope},
     event::{Actor, EventKind},
-    measure::MeasureKind,
     person::PersonId,
 };
 use serde_json::json;
@@ -362,43 +361,34 @@ impl Register {
         self.write(|tx| tx.delete_session(&hash(token)))
     }
 
-    /// Creates an API key for an agency (its measure kinds) or a security service (whole
-    /// register, reads with a purpose). The key is returned once; only its hash is kept.
-    pub fn create_key(
-        &self,
-        who: &Principal,
-        agency: &str,
-        role: Role,
-        kinds: Vec<MeasureKind>,
-        now: Timestamp,
-    ) -> Result<KeyCreated> {
+    /// Creates an API key for an agency (enforcing measures, or a security service): the key
+    /// acts with the agency's role and kinds. The key is returned once; only its hash is kept.
+    pub fn create_key(&self, who: &Principal, agency: &str, now: Timestamp) -> Result<KeyCreated> {
         let now = truncate(now);
         who.may_administer()?;
-        let scope = match role {
-            Role::Agency if !kinds.is_empty() => Scope::Agency { name: agency.to_owned(), kinds },
-            Role::SecurityService => Scope::All,
-            _ => {
-                return Err(StoreError::BadRequest(
-                    "a key is for an agency (with measure kinds) or a security service".into(),
-                ));
-            }
-        };
+        let name = agency.trim().to_lowercase();
         let prefix = hex::encode(rand::rng().random::<[u8; 4]>());
         let secret = token();
         let key = format!("rk_{prefix}_{secret}");
-        let row = KeyRow {
-            id: 0,
-            prefix: prefix.clone(),
-            secret_hash: hash(&secret),
-            role: role.to_string(),
-            scope: serde_json::to_string(&scope)?,
-            created_at: now,
-            revoked_at: None,
-        };
         let id = self.write(|tx| {
+            let a = tx.agency_by_name(&name)?.ok_or_else(|| not_found("agency", &name))?;
+            if a.disabled_at.is_some() {
+                return Err(StoreError::BadRequest("the agency is disabled".into()));
+            }
+            let (role, scope) = super::agencies::scope_of(&a)?;
+            let row = KeyRow {
+                id: 0,
+                prefix: prefix.clone(),
+                secret_hash: hash(&secret),
+                role: role.to_string(),
+                scope: serde_json::to_string(&scope)?,
+                agency: Some(a.id),
+                created_at: now,
+                revoked_at: None,
+            };
             let id = tx.insert_key(&row)?;
             let payload =
-                json!({ "key": id, "prefix": prefix, "agency": agency, "role": role, "scope": scope }).to_string();
+                json!({ "key": id, "prefix": prefix, "agency": name, "agency_id": a.id, "role": role }).to_string();
             tx.append(&event(EventKind::KeyCreated, &who.actor, now, None, None, &payload), now)?;
             Ok(id)
         })?;
@@ -428,17 +418,33 @@ impl Register {
         let Some((prefix, secret)) = presented.strip_prefix("rk_").and_then(|k| k.split_once('_')) else {
             return Ok(None);
         };
-        let Some(row) = self.read(|tx| tx.key_by_prefix(prefix))? else { return Ok(None) };
+        let Some((row, agency)) = self.read(|tx| {
+            let Some(row) = tx.key_by_prefix(prefix)? else { return Ok(None) };
+            let agency = row.agency.map(|a| tx.agency(a)).transpose()?.flatten();
+            Ok(Some((row, agency)))
+        })?
+        else {
+            return Ok(None);
+        };
         if row.revoked_at.is_some()
             || !bool::from(subtle::ConstantTimeEq::ct_eq(&hash(secret)[..], &row.secret_hash[..]))
         {
             return Ok(None);
         }
-        let role: Role =
-            row.role.parse().map_err(|e: reestr_core::access::AccessError| StoreError::Corrupt(e.to_string()))?;
-        let scope: Scope = serde_json::from_str(&row.scope)?;
-        let agency = match &scope {
-            Scope::Agency { name, .. } => name.clone(),
+        // A key acts with its agency's role and kinds as they are now; a disabled agency's keys
+        // do nothing.
+        let (role, scope) = match (&row.agency, &agency) {
+            (Some(_), Some(a)) if a.disabled_at.is_some() => return Ok(None),
+            (Some(_), Some(a)) => super::agencies::scope_of(a)?,
+            (Some(id), None) => return Err(not_found("agency", id)),
+            (None, _) => (
+                row.role.parse().map_err(|e: reestr_core::access::AccessError| StoreError::Corrupt(e.to_string()))?,
+                serde_json::from_str(&row.scope)?,
+            ),
+        };
+        let agency = match (&scope, &agency) {
+            (Scope::Agency { name, .. }, _) => name.clone(),
+            (_, Some(a)) => a.name.clone(),
             _ => role.to_string(),
         };
         Ok(Some(Principal { actor: Actor::key(&row.prefix, &agency), role, scope }))

@@ -93,13 +93,21 @@ impl Register {
             }
         }
 
-        // Second-factor seeds and correction requests.
+        // Second-factor seeds, webhook secrets and correction requests.
         report.other = self.write(|tx| {
             let mut n = 0;
             for mut u in tx.users()? {
                 if let Some(sealed) = u.totp.as_ref().filter(|s| Keyring::sealed_key(s) != Some(current)) {
                     u.totp = Some(self.codec.seal("totp", &self.codec.open("totp", sealed)?)?);
                     tx.update_user(&u)?;
+                    n += 1;
+                }
+            }
+            for mut a in tx.agencies()? {
+                if let Some(sealed) = a.webhook_secret.as_ref().filter(|s| Keyring::sealed_key(s) != Some(current)) {
+                    let context = super::agencies::SECRET_CONTEXT;
+                    a.webhook_secret = Some(self.codec.seal(context, &self.codec.open(context, sealed)?)?);
+                    tx.update_agency(&a)?;
                     n += 1;
                 }
             }

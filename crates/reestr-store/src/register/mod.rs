@@ -4,8 +4,11 @@
 //! `reestr_core::access` inside it, seals personal data with the [`Codec`], and appends its events
 //! to the log in the same transaction.
 
+mod agencies;
 mod auth;
+mod border;
 mod corrections;
+mod deliveries;
 mod keys;
 mod persons;
 mod summonses;
@@ -23,11 +26,17 @@ use reestr_core::{
 };
 use serde_json::json;
 
+pub use agencies::{AgencyCreated, AgencyInfo, NewAgency, check_webhook_url};
 pub use auth::{
     ABSOLUTE_TIMEOUT, AuthError, Credentials, IDLE_TIMEOUT, KeyCreated, LoginOutcome, NewUser, Session, UserInfo,
     hash_password, totp_code,
 };
+pub use border::MeasureInForce;
 pub use corrections::CorrectionView;
+pub use deliveries::{
+    Breach, CLAIM, CONFIRM_WITHIN, Confirmation, FeedItem, FeedPage, IDENTITY_FIELDS, MAX_PAGE, PersonIdentity,
+    PushBatch, PushItem, PushResult, RETRY_WINDOW, backoff,
+};
 pub use keys::ResealReport;
 pub use persons::{HistoryEntry, ImportRow, PersonSummary, RowOutcome, SUMMARY_FIELDS, Search};
 pub use summonses::ClockReport;

@@ -139,7 +139,8 @@ impl Register {
             let payload = self.log_payload(change)?;
             let e =
                 event(change.event_kind(), actor, change.at(), Some(summons.person), Some(&summons.number), &payload);
-            tx.append(&e, now)?;
+            let seq = tx.append(&e, now)?;
+            self.enqueue(tx, seq, change, summons.person, &summons.number, now)?;
         }
         Ok(())
     }
