@@ -202,7 +202,9 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
                FROM checkpoints;
              SELECT setval(pg_get_serial_sequence('agencies', 'id'), coalesce(max(id), 0) + 1, false) FROM agencies;
              SELECT setval(pg_get_serial_sequence('deliveries', 'id'), coalesce(max(id), 0) + 1, false)
-               FROM deliveries;",
+               FROM deliveries;
+             SELECT setval(pg_get_serial_sequence('campaigns', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM campaigns;",
         )
         .map_err(backend)?;
     let last = tx.conn.client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).map_err(backend)?;

@@ -22,6 +22,7 @@
 //! after the write): then to the primary, so a process always reads its own writes.
 
 mod agencies;
+mod campaigns;
 mod image;
 mod persons;
 mod pool;

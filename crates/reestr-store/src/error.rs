@@ -1,6 +1,7 @@
 use reestr_core::{
     ErrorCode,
     access::AccessError,
+    campaign::CampaignError,
     correction::CorrectionError,
     person::Problem,
     policy::PolicyError,
@@ -32,6 +33,8 @@ pub enum StoreError {
     #[error(transparent)]
     Region(#[from] RegionError),
     #[error(transparent)]
+    Campaign(#[from] CampaignError),
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error("the database is in use by another writer; try again")]
     Busy,
@@ -57,6 +60,7 @@ impl ErrorCode for StoreError {
             StoreError::Keys(_) => "keys_unusable",
             StoreError::Summons(e) => e.code(),
             StoreError::Region(e) => e.code(),
+            StoreError::Campaign(e) => e.code(),
             StoreError::Policy(e) => e.code(),
             StoreError::Busy => "busy",
             StoreError::NotEmpty => "not_empty",

@@ -35,6 +35,9 @@ pub enum Table {
     Extracts,
     Deliveries,
     DeadLetters,
+    Campaigns,
+    CampaignRegions,
+    CampaignMembers,
 }
 
 /// How a column's values appear in the image.
@@ -196,6 +199,28 @@ const DEAD_LETTERS: &[Column] = &[
     col("replay_requested_at", Instant),
     col("redelivered_at", Instant),
 ];
+const CAMPAIGNS: &[Column] = &[
+    col("id", Int),
+    col("name", Text),
+    col("spec", Text),
+    col("state", Text),
+    col("created_at", Instant),
+    col("created_by", Text),
+    col("issued_by", Text),
+    col("started_at", Instant),
+    col("finished_at", Instant),
+];
+const CAMPAIGN_REGIONS: &[Column] = &[
+    col("campaign_id", Int),
+    col("region", Int),
+    col("quota", Int),
+    col("issued", Int),
+    col("held_open", Int),
+    col("last_person", Int),
+    col("finished_at", Instant),
+];
+const CAMPAIGN_MEMBERS: &[Column] =
+    &[col("campaign_id", Int), col("person_id", Int), col("summons", Text), col("region", Int)];
 const LOGIN_THROTTLE: &[Column] = &[col("key", Bytes), col("failures", Int), col("last_failure_at", Instant)];
 const CORRECTIONS: &[Column] = &[
     col("id", Int),
@@ -210,7 +235,7 @@ const CORRECTIONS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 21] = [
+    pub const ALL: [Table; 24] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -232,6 +257,9 @@ impl Table {
         Table::Extracts,
         Table::Deliveries,
         Table::DeadLetters,
+        Table::Campaigns,
+        Table::CampaignRegions,
+        Table::CampaignMembers,
     ];
 
     pub fn name(self) -> &'static str {
@@ -257,6 +285,9 @@ impl Table {
             Table::AgencyKinds => "agency_kinds",
             Table::Deliveries => "deliveries",
             Table::DeadLetters => "dead_letters",
+            Table::Campaigns => "campaigns",
+            Table::CampaignRegions => "campaign_regions",
+            Table::CampaignMembers => "campaign_members",
         }
     }
 
@@ -284,6 +315,9 @@ impl Table {
             Table::AgencyKinds => AGENCY_KINDS,
             Table::Deliveries => DELIVERIES,
             Table::DeadLetters => DEAD_LETTERS,
+            Table::Campaigns => CAMPAIGNS,
+            Table::CampaignRegions => CAMPAIGN_REGIONS,
+            Table::CampaignMembers => CAMPAIGN_MEMBERS,
         }
     }
 
@@ -300,7 +334,10 @@ impl Table {
             | Table::TreeSize
             | Table::Checkpoints
             | Table::Agencies
-            | Table::Deliveries => "id",
+            | Table::Deliveries
+            | Table::Campaigns => "id",
+            Table::CampaignRegions => "campaign_id, region",
+            Table::CampaignMembers => "campaign_id, person_id",
             Table::AgencyKinds => "agency_id, kind",
             Table::DeadLetters => "agency_id, seq",
             Table::TreeHashes => "idx",

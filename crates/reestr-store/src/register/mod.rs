@@ -7,6 +7,7 @@
 mod agencies;
 mod auth;
 mod border;
+mod campaigns;
 mod corrections;
 mod deliveries;
 mod keys;
@@ -32,6 +33,9 @@ pub use auth::{
     hash_password, totp_code,
 };
 pub use border::MeasureInForce;
+pub use campaigns::{
+    BatchReport, Campaign, DryRun, MAX_SAMPLE, RegionDryRun, RegionProgress, SAMPLE_FIELDS, SampleEntry,
+};
 pub use corrections::CorrectionView;
 pub use deliveries::{
     Breach, CLAIM, CONFIRM_WITHIN, Confirmation, FeedItem, FeedPage, IDENTITY_FIELDS, MAX_PAGE, PersonIdentity,
