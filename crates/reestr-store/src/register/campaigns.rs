@@ -482,7 +482,9 @@ impl Register {
         loop {
             let report = self.issue_campaign_batch(id, batch, now())?;
             let c = self.read(|tx| self.campaign_in(tx, id))?;
-            if report.done || !progress(&c) {
+            // Progress hears every batch, the last one too.
+            let go_on = progress(&c);
+            if report.done || !go_on {
                 return Ok(c);
             }
         }
