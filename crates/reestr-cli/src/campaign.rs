@@ -126,7 +126,8 @@ pub fn run(reg: &Register, op: &Principal, cmd: CampaignCommand, at: Option<Time
             let start = std::time::Instant::now();
             let mut err = std::io::stderr();
             let c = reg.issue_campaign(op, id, batch, &mut || now(), &mut |c| {
-                let _ = writeln!(err, "issued {} of {} ({:.1} s)", c.issued(), c.quota(), start.elapsed().as_secs_f64());
+                let _ =
+                    writeln!(err, "issued {} of {} ({:.1} s)", c.issued(), c.quota(), start.elapsed().as_secs_f64());
                 true
             })?;
             print!("{}", describe(&c));

@@ -314,11 +314,7 @@ fn demo_campaigns(
         quotas: vec![Quota { region, quota }],
         commissariat: None,
         cohort: Cohort { born_from: born.0, born_to: born.1, statuses: vec![Registration::Registered] },
-        appointments: Appointments {
-            from: first,
-            to: first.saturating_add(jiff::Span::new().days(14)),
-            time: nine,
-        },
+        appointments: Appointments { from: first, to: first.saturating_add(jiff::Span::new().days(14)), time: nine },
     };
     let issued = reg.create_campaign(
         op,

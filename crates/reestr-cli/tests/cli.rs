@@ -340,18 +340,23 @@ fn a_campaign_killed_mid_issue_resumes_and_summons_nobody_twice() {
     assert_eq!(members % 10, 0, "only whole batches are committed");
     assert_eq!(count(&db, "summonses"), members);
     let shown = env.ok(&[&at[..], &["campaign", "show", "1"]].concat());
-    assert!(shown.contains("state       issuing") && shown.contains(&format!("issued      {members} of 2500")), "{shown}");
+    assert!(
+        shown.contains("state       issuing") && shown.contains(&format!("issued      {members} of 2500")),
+        "{shown}"
+    );
 
     let out = env.run(&[&at[..], &["campaign", "issue", "1", "--batch", "100"]].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("state       done") && stdout.contains(&format!("issued      {would} of 2500")), "{stdout}");
+    assert!(
+        stdout.contains("state       done") && stdout.contains(&format!("issued      {would} of 2500")),
+        "{stdout}"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("issued {would} of 2500")));
     assert_eq!(count(&db, "campaign_members"), would);
     assert_eq!(count(&db, "summonses"), would);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let persons: i64 =
-        conn.query_row("SELECT count(DISTINCT person_id) FROM summonses", [], |r| r.get(0)).unwrap();
+    let persons: i64 = conn.query_row("SELECT count(DISTINCT person_id) FROM summonses", [], |r| r.get(0)).unwrap();
     assert_eq!(persons as u64, would);
     let posted: i64 =
         conn.query_row("SELECT count(*) FROM events WHERE kind = 'summons_posted'", [], |r| r.get(0)).unwrap();

@@ -335,13 +335,17 @@ mod tests {
         CampaignSpec {
             name: "  Весенний призыв 2025 ".into(),
             purpose: Purpose::CallUp,
-            quotas: vec![Quota { region: "65".parse().unwrap(), quota: 10 }, Quota {
-                region: "62".parse().unwrap(),
-                quota: 5,
-            }],
+            quotas: vec![
+                Quota { region: "65".parse().unwrap(), quota: 10 },
+                Quota { region: "62".parse().unwrap(), quota: 5 },
+            ],
             commissariat: None,
             cohort: Cohort { born_from: 1998, born_to: 2007, statuses: vec![Registration::Registered] },
-            appointments: Appointments { from: date(2025, 5, 12), to: date(2025, 5, 16), time: Time::new(9, 0, 0, 0).unwrap() },
+            appointments: Appointments {
+                from: date(2025, 5, 12),
+                to: date(2025, 5, 16),
+                time: Time::new(9, 0, 0, 0).unwrap(),
+            },
         }
     }
 
@@ -383,14 +387,19 @@ mod tests {
         assert_eq!(check(&|s| s.quotas.clear()), "campaign_no_quotas");
         assert_eq!(check(&|s| s.quotas[1].region = "65".parse().unwrap()), "campaign_duplicate_region");
         assert_eq!(check(&|s| s.quotas[0].quota = 0), "campaign_quota_out_of_range");
-        assert_eq!(check(&|s| s.commissariat = Some("62-001".parse().unwrap())), "campaign_commissariat_outside_quotas");
+        assert_eq!(
+            check(&|s| s.commissariat = Some("62-001".parse().unwrap())),
+            "campaign_commissariat_outside_quotas"
+        );
         assert_eq!(check(&|s| s.cohort.born_to = 1990), "campaign_birth_years");
         assert_eq!(check(&|s| s.cohort.born_from = 1800), "campaign_birth_years");
         assert_eq!(check(&|s| s.cohort.statuses.clear()), "campaign_no_statuses");
         assert_eq!(check(&|s| s.cohort.statuses.push(Registration::Deregistered)), "campaign_status_not_eligible");
         assert_eq!(check(&|s| s.appointments.to = date(2025, 5, 1)), "campaign_appointment_span");
         assert_eq!(
-            check(&|s| s.appointments = Appointments { from: date(2025, 5, 10), to: date(2025, 5, 11), ..s.appointments }),
+            check(
+                &|s| s.appointments = Appointments { from: date(2025, 5, 10), to: date(2025, 5, 11), ..s.appointments }
+            ),
             "campaign_no_working_day"
         );
         assert_eq!(

@@ -14,7 +14,6 @@ CREATE TABLE campaigns (
     started_at  timestamptz,
     finished_at timestamptz
 );
-CREATE INDEX campaigns_unfinished ON campaigns (id) WHERE state = 'issuing';
 
 CREATE TABLE campaign_regions (
     campaign_id bigint NOT NULL REFERENCES campaigns (id),

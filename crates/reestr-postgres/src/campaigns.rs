@@ -137,8 +137,11 @@ pub(crate) fn insert_members(tx: &mut PgTx<'_>, rows: &[CampaignMember]) -> Resu
         return Ok(());
     }
     tx.flush()?;
-    let sink =
-        tx.conn.client.copy_in("COPY campaign_members (campaign_id, person_id, summons, region) FROM STDIN BINARY").map_err(backend)?;
+    let sink = tx
+        .conn
+        .client
+        .copy_in("COPY campaign_members (campaign_id, person_id, summons, region) FROM STDIN BINARY")
+        .map_err(backend)?;
     let mut copy = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8]);
     for m in rows {
         copy.write(&[&m.campaign, &m.person.0, &m.summons.as_str(), &m.region]).map_err(backend)?;

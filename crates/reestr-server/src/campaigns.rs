@@ -34,7 +34,10 @@ pub(crate) fn spawn_issue(state: &AppState, id: i64) {
                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 }
                 Ok(Err(e)) => {
-                    eprintln!("issuing campaign {id} stopped: {} (resumed at the next start)", reestr_core::ErrorCode::code(&e));
+                    eprintln!(
+                        "issuing campaign {id} stopped: {} (resumed at the next start)",
+                        reestr_core::ErrorCode::code(&e)
+                    );
                     break;
                 }
                 Err(_) => break,

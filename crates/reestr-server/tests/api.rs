@@ -1143,13 +1143,20 @@ async fn a_supervisor_runs_a_campaign_dry_run_then_issues_it_in_the_background()
     let id = c["id"].as_i64().unwrap();
 
     // Person A holds an open summons: reported, not summoned; person B would be.
-    let (status, dry) = w.send(Supervisor, Method::POST, &format!("/api/v1/campaigns/{id}/dry-run?sample=5"), None).await;
+    let (status, dry) =
+        w.send(Supervisor, Method::POST, &format!("/api/v1/campaigns/{id}/dry-run?sample=5"), None).await;
     assert_eq!(status, StatusCode::OK, "{dry}");
-    assert_eq!((dry["cohort"].as_u64(), dry["open_summonses"].as_u64(), dry["would_issue"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (dry["cohort"].as_u64(), dry["open_summonses"].as_u64(), dry["would_issue"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
     assert_eq!(dry["regions"][0]["rollout"], "pilot");
     let sample = dry["sample"].as_array().unwrap();
     assert_eq!(sample.len(), 1);
-    assert_eq!((sample[0]["surname"].as_str(), sample[0]["birth_date"].as_str()), (Some("Смирнов"), Some("2003-04-05")));
+    assert_eq!(
+        (sample[0]["surname"].as_str(), sample[0]["birth_date"].as_str()),
+        (Some("Смирнов"), Some("2003-04-05"))
+    );
     assert!(sample[0].get("snils").is_none() && sample[0].get("phone").is_none());
 
     let (status, started) = w.send(Supervisor, Method::POST, &format!("/api/v1/campaigns/{id}/issue"), None).await;

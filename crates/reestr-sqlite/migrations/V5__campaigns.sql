@@ -14,7 +14,6 @@ CREATE TABLE campaigns (
     started_at  INTEGER,
     finished_at INTEGER
 ) STRICT;
-CREATE INDEX campaigns_unfinished ON campaigns (id) WHERE state = 'issuing';
 
 CREATE TABLE campaign_regions (
     campaign_id INTEGER NOT NULL REFERENCES campaigns (id),

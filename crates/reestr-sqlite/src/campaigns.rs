@@ -9,8 +9,7 @@ use rusqlite::{Row, params};
 
 use crate::tx::SqliteTx;
 
-const CAMPAIGN_COLUMNS: &str =
-    "id, name, spec, state, created_at, created_by, issued_by, started_at, finished_at";
+const CAMPAIGN_COLUMNS: &str = "id, name, spec, state, created_at, created_by, issued_by, started_at, finished_at";
 
 fn campaign_row(r: &Row<'_>) -> rusqlite::Result<CampaignRow> {
     let opt = |i: usize| r.get::<_, Option<i64>>(i).map(|v| v.map(from_micros));

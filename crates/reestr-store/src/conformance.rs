@@ -1280,7 +1280,8 @@ fn cohort_fixture<H: Harness>() -> (Fixture<H>, Vec<PersonId>) {
             _ => cohort_record(n, if n % 2 == 0 { "62-001" } else { "62-002" }, "2004-03-01", None),
         })
         .collect();
-    let rows = records.iter().enumerate().map(|(i, r)| ImportRow::new(i as u64 + 2, r, f.reg.codec()).unwrap()).collect();
+    let rows =
+        records.iter().enumerate().map(|(i, r)| ImportRow::new(i as u64 + 2, r, f.reg.codec()).unwrap()).collect();
     let ids: Vec<PersonId> = f
         .reg
         .import(&op(), rows, at)
@@ -1410,7 +1411,10 @@ pub fn a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted<H: H
     assert_eq!(first[0].appointment.address, "г. Рязань, ул. Калинина, д. 32");
     assert_eq!(first[0].commissariat.as_str(), "62-001");
     let second = f.reg.summonses_of(&op(), ids[1], Some("test"), later).unwrap();
-    assert_eq!((second[0].commissariat.as_str(), second[0].appointment.at.date()), ("62-002", jiff::civil::date(2025, 5, 13)));
+    assert_eq!(
+        (second[0].commissariat.as_str(), second[0].appointment.at.date()),
+        ("62-002", jiff::civil::date(2025, 5, 13))
+    );
     assert_eq!(f.reg.summonses_of(&op(), ids[2], Some("test"), later).unwrap().len(), 1);
     assert_eq!(f.count(EventKind::CampaignIssueStarted), 1);
     assert_eq!(f.count(EventKind::CampaignIssued), 1);

@@ -55,6 +55,20 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// The persons of a region who may be in the cohort, after a person, at most `limit`.
+    fn cohort_filter(&self, region: i64, after: i64, limit: usize) -> CohortFilter {
+        let (born_from, born_to) = self.spec.birth_dates();
+        CohortFilter {
+            campaign: self.id,
+            region,
+            commissariat: self.spec.commissariat.as_ref().map(|c| c.to_string()),
+            born_from,
+            born_to,
+            after,
+            limit,
+        }
+    }
+
     pub fn issued(&self) -> u64 {
         self.regions.iter().map(|r| r.issued).sum()
     }
@@ -234,9 +248,9 @@ impl Register {
             } else {
                 0
             };
-            self.walk_cohort(&campaign, row, 0, &mut |candidate, record, verdict| {
+            self.walk_cohort(&campaign, row.region, &mut |candidate, record, verdict| {
                 match verdict {
-                    Verdict::OutsideCohort => return Ok(true),
+                    Verdict::OutsideCohort => return,
                     Verdict::AlreadySummoned => {}
                     Verdict::HoldsOpenSummons => r.open_summonses += 1,
                     // Persons the cursor has passed are not reached by issuing again.
@@ -247,7 +261,12 @@ impl Register {
                             if out.sample.len() < sample {
                                 let status = status_on(record, campaign.spec.appointments.from);
                                 let shown = record.only(&SAMPLE_FIELDS);
-                                let entry = SampleEntry { person: candidate.person.id, region: r.region, record: shown, status };
+                                let entry = SampleEntry {
+                                    person: candidate.person.id,
+                                    region: r.region,
+                                    record: shown,
+                                    status,
+                                };
                                 out.sample.push(entry);
                             }
                         }
@@ -255,7 +274,6 @@ impl Register {
                     Verdict::Eligible => r.eligible += 1,
                 }
                 r.cohort += 1;
-                Ok(true)
             })?;
             out.regions.push(r);
         }
@@ -272,32 +290,20 @@ impl Register {
         Ok(out)
     }
 
-    /// Walks the persons of a region's cohort years after `after`, in id order, each with its
-    /// plain fields and verdict, while `f` says go on.
+    /// Walks the persons of a region's cohort years, in id order, each with its plain fields
+    /// and verdict, a page per read.
     fn walk_cohort(
         &self,
         campaign: &Campaign,
-        row: &CampaignRegionRow,
-        after: i64,
-        f: &mut dyn FnMut(&CohortCandidate, &Record, Verdict) -> Result<bool>,
+        region: i64,
+        f: &mut dyn FnMut(&CohortCandidate, &Record, Verdict),
     ) -> Result<()> {
-        let (born_from, born_to) = campaign.spec.birth_dates();
-        let mut filter = CohortFilter {
-            campaign: campaign.id,
-            region: row.region,
-            commissariat: campaign.spec.commissariat.as_ref().map(|c| c.to_string()),
-            born_from,
-            born_to,
-            after,
-            limit: PAGE,
-        };
+        let mut filter = campaign.cohort_filter(region, 0, PAGE);
         loop {
             let page = self.read(|tx| tx.cohort(&filter))?;
             for c in &page {
                 let record = self.codec.decode_plain(&c.person.record)?;
-                if !f(c, &record, judge(&campaign.spec, &record, c.open_summons, c.member))? {
-                    return Ok(());
-                }
+                f(c, &record, judge(&campaign.spec, &record, c.open_summons, c.member));
             }
             match page.last() {
                 Some(last) if page.len() == PAGE => filter.after = last.person.id.0,
@@ -330,7 +336,12 @@ impl Register {
     /// Campaigns being issued (to resume after an interruption).
     pub fn unfinished_campaigns(&self) -> Result<Vec<i64>> {
         self.read(|tx| {
-            Ok(tx.campaigns()?.into_iter().filter(|c| c.state == CampaignState::Issuing.as_str()).map(|c| c.id).collect())
+            Ok(tx
+                .campaigns()?
+                .into_iter()
+                .filter(|c| c.state == CampaignState::Issuing.as_str())
+                .map(|c| c.id)
+                .collect())
         })
     }
 
@@ -347,9 +358,9 @@ impl Register {
                 CampaignState::Draft => return Err(CampaignError::WrongState(state).into()),
                 CampaignState::Issuing => {}
             }
-            let spec: CampaignSpec = serde_json::from_str(&row.spec)?;
             let actor = Actor::from_stored(row.issued_by.clone().unwrap_or_else(|| row.created_by.clone()));
             let campaign = campaign_of(row.clone(), Vec::new())?;
+            let spec = &campaign.spec;
             let rollout = tx.rollout()?;
             // Appointments that have begun would be summonses for the past: the campaign stops.
             let begun = spec.check_not_begun(self.dir, now).is_err();
@@ -428,18 +439,9 @@ impl Register {
         now: Timestamp,
     ) -> Result<Vec<(PersonId, CommissariatCode)>> {
         let spec = &campaign.spec;
-        let (born_from, born_to) = spec.birth_dates();
         let mut picked = Vec::new();
         loop {
-            let filter = CohortFilter {
-                campaign: campaign.id,
-                region: region.region,
-                commissariat: spec.commissariat.as_ref().map(|c| c.to_string()),
-                born_from: born_from.clone(),
-                born_to: born_to.clone(),
-                after: region.last_person,
-                limit: PAGE.min(budget as usize * 2 + 16),
-            };
+            let filter = campaign.cohort_filter(region.region, region.last_person, PAGE.min(budget as usize * 2 + 16));
             let page = tx.cohort(&filter)?;
             for c in &page {
                 if picked.len() as u64 == budget {

@@ -103,7 +103,8 @@ impl Register {
         let mut posted = Vec::with_capacity(prepared.len());
         let mut rows = Vec::with_capacity(prepared.len());
         for (draft, commissariat, policy, year) in prepared {
-            let seq = next.get_mut(&(commissariat.region, year)).ok_or_else(|| StoreError::Backend("no number".into()))?;
+            let seq =
+                next.get_mut(&(commissariat.region, year)).ok_or_else(|| StoreError::Backend("no number".into()))?;
             let number = SummonsNumber::new(commissariat.region, year, *seq);
             *seq += 1;
             let (summons, change) = Summons::post(number, draft, policy, commissariat.zone.clone(), now)?;
