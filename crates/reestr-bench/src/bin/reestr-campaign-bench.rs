@@ -1,6 +1,6 @@
 //! Issuing a campaign against the baseline of single summonses posted one call after another.
 //!
-//! One register holds a cohort in Ryazan Oblast (62) and as many persons again in Mari El (12).
+//! One register holds a synthetic population of Ryazan Oblast (62) and Mari El (12), half each.
 //! A campaign of `--summonses` summonses is issued over Ryazan in batches (one transaction each);
 //! the baseline posts `--baseline` summonses to persons of Mari El, each by its own
 //! `Register::issue` call (its own transaction), as `reestr summons issue` in a loop would, less
@@ -57,9 +57,9 @@ fn main() -> anyhow::Result<()> {
     // Every status but deregistered is in the cohort; a tenth more persons than the quota.
     let cohort = args.summonses + args.summonses / 10;
     let started = Instant::now();
-    let mari_ids = import(&reg, &op, 7, mari, args.baseline, now)?;
-    import(&reg, &op, 8, ryazan, cohort, now)?;
-    eprintln!("imported {} persons in {:.1} s", cohort + args.baseline, started.elapsed().as_secs_f64());
+    let mut mari_ids = import(&reg, &op, &[(ryazan, cohort), (mari, args.baseline)], now)?.remove(1);
+    mari_ids.truncate(args.baseline as usize);
+    eprintln!("imported the persons in {:.1} s", started.elapsed().as_secs_f64());
 
     let spec = CampaignSpec {
         name: "Весенний призыв 2026 (нагрузка)".into(),
@@ -121,23 +121,25 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Imports `n` synthetic persons of a region; returns each id with its commissariat.
+type Imported = Vec<(reestr_core::person::PersonId, reestr_core::region::CommissariatCode)>;
+
+/// Imports synthetic persons (one population, so that no identifier repeats) until each region
+/// has at least its number; returns each region's ids with their commissariats.
 fn import(
     reg: &Register,
     op: &Principal,
-    seed: u64,
-    region: RegionCode,
-    n: u64,
+    wanted: &[(RegionCode, u64)],
     now: Timestamp,
-) -> anyhow::Result<Vec<(reestr_core::person::PersonId, reestr_core::region::CommissariatCode)>> {
-    let mut population = Population::new(seed, &[region], date(2026, 1, 1));
+) -> anyhow::Result<Vec<Imported>> {
+    let regions: Vec<RegionCode> = wanted.iter().map(|(r, _)| *r).collect();
+    let mut population = Population::new(2026, &regions, date(2026, 1, 1));
     let provenance = Arc::new(Provenance { source: "bench:synthetic".into(), as_of: date(2026, 1, 1) });
-    let mut out = Vec::new();
+    let mut out: Vec<Imported> = vec![Vec::new(); wanted.len()];
     let mut line = 1;
-    while (out.len() as u64) < n {
+    while wanted.iter().zip(&out).any(|((_, n), got)| (got.len() as u64) < *n) {
         let mut rows = Vec::new();
         let mut records = Vec::new();
-        for _ in 0..(n - out.len() as u64).min(20_000) {
+        for _ in 0..20_000 {
             line += 1;
             let texts = population.next_row();
             let record = Record::from_texts(
@@ -156,8 +158,9 @@ fn import(
             records.push(record);
         }
         for (record, outcome) in records.into_iter().zip(reg.import(op, rows, now)?) {
-            if let RowOutcome::Created(id) = outcome {
-                out.push((id, record.commissariat().cloned().context("no commissariat")?));
+            let region = record.region().context("no region")?;
+            if let (RowOutcome::Created(id), Some(i)) = (outcome, regions.iter().position(|r| *r == region)) {
+                out[i].push((id, record.commissariat().cloned().context("no commissariat")?));
             }
         }
     }
