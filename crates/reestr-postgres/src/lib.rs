@@ -26,6 +26,7 @@ mod image;
 mod persons;
 mod pool;
 mod sql;
+pub mod testing;
 mod tx;
 
 use std::sync::{

@@ -229,7 +229,7 @@ impl World {
         let login = format!("admin{}", rand_suffix());
         let password = "admin password 1".to_owned();
         let new = NewUser { login: login.clone(), role: Role::Admin, scope: Scope::All, password: password.clone() };
-        let (_, seed) = reg.add_user(&op(), new, now).unwrap();
+        let (_, seed) = tokio::task::block_in_place(|| reg.add_user(&op(), new, now)).unwrap();
         let client = Client::builder().cookie_store(true).build().unwrap();
         let totp = seed.map(|s| reestr_store::totp_code(&s, now).unwrap());
         let body = json!({ "login": login, "password": password, "totp": totp });
