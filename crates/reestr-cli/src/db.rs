@@ -238,11 +238,7 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<()> {
         (Some(from), false) => {
             let to = keys_dir(&sqlite_path(&args.to)?);
             if from.is_dir() && !to.exists() {
-                std::fs::create_dir_all(&to)?;
-                for entry in std::fs::read_dir(&from)? {
-                    let entry = entry?;
-                    std::fs::copy(entry.path(), to.join(entry.file_name()))?;
-                }
+                copy_dir(&from, &to)?;
                 println!("the copy's keys, the source's, are in {}", to.display());
             }
         }
@@ -250,6 +246,17 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<()> {
             println!("open the copy with the source's keys: REESTR_KEYS_DIR={}", from.display());
         }
         (None, _) => println!("open the copy with the source's keys"),
+    }
+    Ok(())
+}
+
+/// Copies the files of a key directory to a new one.
+pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))
+            .with_context(|| format!("copying {} to {}", entry.path().display(), to.display()))?;
     }
     Ok(())
 }
