@@ -21,7 +21,9 @@ use reestr_store::{
 pub struct Db {
     /// The database: sqlite://FILE (the default: one file, nothing to install) or
     /// postgres://USER@HOST:PORT/DATABASE for a national deployment.
-    #[arg(long = "db", global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
+    // The id is not the field's name: a subcommand's own `--url` (a webhook's) would otherwise
+    // be taken for the database.
+    #[arg(id = "db", long = "db", global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
     pub url: String,
 
     /// A streaming replica of the PostgreSQL database: it serves reads, while writes, and reads

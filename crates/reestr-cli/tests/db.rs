@@ -246,3 +246,16 @@ fn a_postgres_backup_is_a_pg_dump_that_restores_to_a_register_that_verifies() {
     forced.unwrap();
     assert!(stderr(&moved).contains("the backup holds the schema"), "{}", stderr(&moved));
 }
+
+/// Found by the crash harness: the webhook's `--url` was taken for the database's URL (the
+/// global `--db` had the id `url`), so `reestr agency webhook NAME --url URL` failed.
+#[test]
+fn a_webhooks_url_is_not_the_databases() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    own_ok(d, &["agency", "add", "border", "--kinds", "exit_ban", "--db", "sqlite://a.db"]);
+    own_ok(d, &["agency", "webhook", "border", "--url", "http://127.0.0.1:9/hook", "--db", "sqlite://a.db"]);
+    let list = own_ok(d, &["agency", "list", "--db", "sqlite://a.db"]);
+    assert!(list.contains("http://127.0.0.1:9/hook"), "{list}");
+    assert!(!d.join("http:").exists());
+}
