@@ -68,7 +68,7 @@ pub fn backup(db: &Db, keys: &KeyArgs, args: &BackupArgs) -> anyhow::Result<()> 
     if is_postgres_url(&db.url) {
         let place = reestr_postgres::backup::place(&db.url)?;
         let partial = partial(out);
-        run_tool(
+        let dumped = run_tool(
             Command::new("pg_dump")
                 .args(["--format=custom", "--no-owner", "--schema"])
                 .arg(&place.schema)
@@ -76,7 +76,11 @@ pub fn backup(db: &Db, keys: &KeyArgs, args: &BackupArgs) -> anyhow::Result<()> 
                 .arg(&partial)
                 .arg("--dbname")
                 .arg(&db.url),
-        )?;
+        );
+        if let Err(e) = dumped {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
         std::fs::rename(&partial, out)?;
     } else {
         let path = db::sqlite_path(&db.url)?;

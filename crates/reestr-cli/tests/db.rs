@@ -4,17 +4,24 @@
 
 use std::process::{Command, Output};
 
-fn reestr(dir: &std::path::Path, args: &[&str]) -> Output {
-    // A PostgreSQL register keeps its keys where REESTR_KEYS_DIR says: here, those of a.db.
-    Command::new(env!("CARGO_BIN_EXE_reestr"))
-        .args(args)
+/// `reestr` with the keys in `keys` (REESTR_KEYS_DIR), or else beside each SQLite file.
+fn run_with_keys(dir: &std::path::Path, args: &[&str], keys: Option<&std::path::Path>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_reestr"));
+    c.args(args)
         .env_remove("REESTR_DATABASE_URL")
         .env_remove("REESTR_REPLICA_URL")
         .env_remove("REESTR_DATA_KEYS")
-        .env("REESTR_KEYS_DIR", dir.join("a.db.keys"))
-        .current_dir(dir)
-        .output()
-        .unwrap()
+        .env_remove("REESTR_KEYS_DIR")
+        .current_dir(dir);
+    if let Some(keys) = keys {
+        c.env("REESTR_KEYS_DIR", keys);
+    }
+    c.output().unwrap()
+}
+
+fn reestr(dir: &std::path::Path, args: &[&str]) -> Output {
+    // A PostgreSQL register keeps its keys where REESTR_KEYS_DIR says: here, those of a.db.
+    run_with_keys(dir, args, Some(&dir.join("a.db.keys")))
 }
 
 fn ok(dir: &std::path::Path, args: &[&str]) -> String {
@@ -119,15 +126,7 @@ fn a_register_moves_from_sqlite_to_postgres_and_works_there() {
 
 /// `reestr` with each SQLite file's keys beside it (no REESTR_KEYS_DIR).
 fn own_keys(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reestr"))
-        .args(args)
-        .env_remove("REESTR_DATABASE_URL")
-        .env_remove("REESTR_REPLICA_URL")
-        .env_remove("REESTR_DATA_KEYS")
-        .env_remove("REESTR_KEYS_DIR")
-        .current_dir(dir)
-        .output()
-        .unwrap()
+    run_with_keys(dir, args, None)
 }
 
 fn own_ok(dir: &std::path::Path, args: &[&str]) -> String {
