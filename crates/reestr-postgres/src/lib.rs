@@ -22,6 +22,7 @@
 //! after the write): then to the primary, so a process always reads its own writes.
 
 mod agencies;
+pub mod backup;
 mod image;
 mod persons;
 mod pool;

@@ -5,6 +5,7 @@
 //! from a small pool and see consistent snapshots while the writer works.
 
 mod agencies;
+mod backup;
 mod tx;
 
 use std::{
@@ -17,6 +18,7 @@ use reestr_core::region::Directory;
 use reestr_store::{ReadTx, Result, Store, StoreError, WriteTx};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use crate::backup::check_backup;
 use crate::tx::SqliteTx;
 
 mod embedded {
