@@ -23,6 +23,7 @@
 
 mod agencies;
 mod image;
+mod notices;
 mod persons;
 mod pool;
 mod sql;

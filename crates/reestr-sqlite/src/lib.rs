@@ -5,6 +5,7 @@
 //! from a small pool and see consistent snapshots while the writer works.
 
 mod agencies;
+mod notices;
 mod tx;
 
 use std::{
