@@ -1036,6 +1036,7 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
         "reestr_delivery_breaches{agency=\"border\"}",
         "reestr_pending_deliveries{agency=\"border\"}",
         "reestr_dead_letters{agency=\"border\"}",
+        "reestr_notice_mail{state=\"failed\"}",
     ] {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
