@@ -36,7 +36,7 @@ fn mail_row(r: &Row) -> MailRow {
 }
 
 pub(crate) fn notices_of(tx: &mut PgTx<'_>, person: PersonId, before: i64, limit: usize) -> Result<Vec<NoticeRow>> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT id, person_id, kind, cause, code_hash, content, created_at FROM notices
          WHERE person_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
         &[&person.0, &before, &(limit as i64)],
@@ -48,7 +48,7 @@ pub(crate) fn notice_where(tx: &mut PgTx<'_>, id: Option<i64>, code_hash: Option
     if id.is_none() && code_hash.is_none() {
         return Ok(None);
     }
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT id, person_id, kind, cause, code_hash, content, created_at FROM notices
          WHERE ($1::bigint IS NULL OR id = $1) AND ($2::bytea IS NULL OR code_hash = $2)",
         &[&id, &code_hash],
@@ -56,8 +56,31 @@ pub(crate) fn notice_where(tx: &mut PgTx<'_>, id: Option<i64>, code_hash: Option
     Ok(rows.first().map(notice_row))
 }
 
+pub(crate) fn notices_after(tx: &mut PgTx<'_>, after: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+    let rows = tx.query_now(
+        "SELECT id, person_id, kind, cause, code_hash, content, created_at FROM notices
+         WHERE id > $1 ORDER BY id LIMIT $2",
+        &[&after, &(limit as i64)],
+    )?;
+    Ok(rows.iter().map(notice_row).collect())
+}
+
+pub(crate) fn mail_after(tx: &mut PgTx<'_>, after: i64, limit: usize) -> Result<Vec<MailRow>> {
+    let rows = tx.query_now(
+        "SELECT id, notice_id, address_hash, address, not_before, attempts, next_at, last_error, sent_at, dead_at
+         FROM notice_mail WHERE id > $1 ORDER BY id LIMIT $2",
+        &[&after, &(limit as i64)],
+    )?;
+    Ok(rows.iter().map(mail_row).collect())
+}
+
+pub(crate) fn reseal_notice(tx: &mut PgTx<'_>, id: i64, content: &[u8]) -> Result<()> {
+    tx.execute("UPDATE notices SET content = $2 WHERE id = $1", &[&id, &content])?;
+    Ok(())
+}
+
 pub(crate) fn mail(tx: &mut PgTx<'_>, id: i64) -> Result<Option<MailRow>> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT id, notice_id, address_hash, address, not_before, attempts, next_at, last_error, sent_at, dead_at
          FROM notice_mail WHERE id = $1",
         &[&id],
@@ -66,7 +89,7 @@ pub(crate) fn mail(tx: &mut PgTx<'_>, id: i64) -> Result<Option<MailRow>> {
 }
 
 pub(crate) fn mail_of(tx: &mut PgTx<'_>, notice: i64) -> Result<Vec<MailRow>> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT id, notice_id, address_hash, address, not_before, attempts, next_at, last_error, sent_at, dead_at
          FROM notice_mail WHERE notice_id = $1 ORDER BY id",
         &[&notice],
@@ -75,7 +98,7 @@ pub(crate) fn mail_of(tx: &mut PgTx<'_>, notice: i64) -> Result<Vec<MailRow>> {
 }
 
 pub(crate) fn mail_due(tx: &mut PgTx<'_>, now: Timestamp, limit: usize) -> Result<Vec<MailRow>> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT id, notice_id, address_hash, address, not_before, attempts, next_at, last_error, sent_at, dead_at
          FROM notice_mail WHERE sent_at IS NULL AND dead_at IS NULL AND next_at <= $1 ORDER BY next_at, id LIMIT $2",
         &[&Micros::of(now), &(limit as i64)],
@@ -84,7 +107,7 @@ pub(crate) fn mail_due(tx: &mut PgTx<'_>, now: Timestamp, limit: usize) -> Resul
 }
 
 pub(crate) fn mail_stats(tx: &mut PgTx<'_>) -> Result<MailStats> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT
            count(*) FILTER (WHERE sent_at IS NULL AND dead_at IS NULL),
            count(*) FILTER (WHERE sent_at IS NULL AND dead_at IS NULL AND attempts > 0),
@@ -105,12 +128,12 @@ pub(crate) fn mail_stats(tx: &mut PgTx<'_>) -> Result<MailStats> {
 }
 
 pub(crate) fn preferences(tx: &mut PgTx<'_>, person: PersonId) -> Result<Option<String>> {
-    let rows = tx.query("SELECT prefs FROM notice_preferences WHERE person_id = $1", &[&person.0])?;
+    let rows = tx.query_now("SELECT prefs FROM notice_preferences WHERE person_id = $1", &[&person.0])?;
     Ok(rows.first().map(|r| r.get(0)))
 }
 
 pub(crate) fn due_reminders(tx: &mut PgTx<'_>, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "SELECT summons, person_id, kind, due_at, done_at FROM reminders
          WHERE done_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2",
         &[&Micros::of(now), &(limit as i64)],
@@ -129,12 +152,12 @@ pub(crate) fn due_reminders(tx: &mut PgTx<'_>, now: Timestamp, limit: usize) -> 
 }
 
 pub(crate) fn next_reminder(tx: &mut PgTx<'_>) -> Result<Option<Timestamp>> {
-    let rows = tx.query("SELECT min(due_at) FROM reminders WHERE done_at IS NULL", &[])?;
+    let rows = tx.query_now("SELECT min(due_at) FROM reminders WHERE done_at IS NULL", &[])?;
     Ok(rows.first().and_then(|r| r.get::<_, Option<Micros>>(0)).map(Micros::timestamp))
 }
 
 pub(crate) fn insert_notice(tx: &mut PgTx<'_>, n: &NoticeRow) -> Result<Option<i64>> {
-    let rows = tx.query(
+    let rows = tx.query_now(
         "INSERT INTO notices (person_id, kind, cause, code_hash, content, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cause) DO NOTHING RETURNING id",
         &[&n.person.0, &n.kind, &n.cause, &n.code_hash, &n.content, &Micros::of(n.created_at)],
@@ -160,7 +183,8 @@ pub(crate) fn insert_mail(tx: &mut PgTx<'_>, m: &MailRow) -> Result<bool> {
 
 pub(crate) fn update_mail(tx: &mut PgTx<'_>, m: &MailRow) -> Result<()> {
     tx.execute(
-        "UPDATE notice_mail SET attempts = $2, next_at = $3, last_error = $4, sent_at = $5, dead_at = $6 WHERE id = $1",
+        "UPDATE notice_mail SET attempts = $2, next_at = $3, last_error = $4, sent_at = $5, dead_at = $6, address = $7
+         WHERE id = $1",
         &[
             &m.id,
             &i64::from(m.attempts),
@@ -168,6 +192,7 @@ pub(crate) fn update_mail(tx: &mut PgTx<'_>, m: &MailRow) -> Result<()> {
             &m.last_error,
             &m.sent_at.map(Micros::of),
             &m.dead_at.map(Micros::of),
+            &m.address,
         ],
     )?;
     Ok(())

@@ -194,6 +194,18 @@ impl<'c> PgTx<'c> {
         self.conn.client.query(&stmt, params).map_err(backend)
     }
 
+    /// A query of tables this transaction never holds writes back for (persons, notices and
+    /// their outbox, preferences): it need not send the buffered ones first, so the clock's
+    /// notices do not break its bulk writes into one round of COPYs per summons.
+    pub(crate) fn query_now(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        let stmt = self.conn.statement(sql)?;
+        self.conn.client.query(&stmt, params).map_err(backend)
+    }
+
     pub(crate) fn execute(
         &mut self,
         sql: &'static str,
@@ -208,7 +220,7 @@ impl<'c> PgTx<'c> {
         sql: &'static str,
         key: &(dyn postgres::types::ToSql + Sync),
     ) -> Result<Option<StoredPerson>> {
-        Ok(self.query(sql, &[key])?.first().map(decode_person))
+        Ok(self.query_now(sql, &[key])?.first().map(decode_person))
     }
 
     fn summonses_where(
@@ -599,6 +611,14 @@ impl ReadTx for PgTx<'_> {
 
     fn notice_by_code(&mut self, code_hash: &[u8]) -> Result<Option<NoticeRow>> {
         notices::notice_where(self, None, Some(code_hash))
+    }
+
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+        notices::notices_after(self, after, limit)
+    }
+
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>> {
+        notices::mail_after(self, after, limit)
     }
 
     fn mail(&mut self, id: i64) -> Result<Option<MailRow>> {
@@ -1102,6 +1122,10 @@ impl WriteTx for PgTx<'_> {
 
     fn update_mail(&mut self, row: &MailRow) -> Result<()> {
         notices::update_mail(self, row)
+    }
+
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()> {
+        notices::reseal_notice(self, id, content)
     }
 
     fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()> {

@@ -137,6 +137,11 @@ pub async fn mail_task(state: AppState) {
     }
 }
 
+/// How long a round may spend sending: well within the outbox's hold on what it took
+/// ([`reestr_store::MAIL_CLAIM`]), so that no other sender takes an e-mail this one may still
+/// be sending. What is left when it runs out is not recorded; the hold lapses and it goes next.
+const SEND_BUDGET: Duration = Duration::from_secs(60);
+
 /// Sends each e-mail of a batch. When the server cannot be reached, the rest are not tried and
 /// count as failed with the same reason (they are retried with the backoff).
 async fn send(
@@ -146,7 +151,11 @@ async fn send(
 ) -> Vec<(i64, MailResult)> {
     let mut results = Vec::with_capacity(batch.len());
     let mut unreachable: Option<String> = None;
+    let budget = tokio::time::Instant::now() + SEND_BUDGET;
     for item in batch {
+        if tokio::time::Instant::now() > budget {
+            break;
+        }
         let outcome = match (&unreachable, message(item, smtp)) {
             (Some(reason), _) => Err(reason.clone()),
             (None, Err(e)) => Err(e),

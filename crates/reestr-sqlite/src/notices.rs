@@ -59,6 +59,21 @@ pub(crate) fn notice_where(tx: &SqliteTx<'_>, id: Option<i64>, code_hash: Option
     }
 }
 
+pub(crate) fn notices_after(tx: &SqliteTx<'_>, after: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+    let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id > ?1 ORDER BY id LIMIT ?2");
+    tx.rows(&sql, params![after, limit as i64], notice_row)
+}
+
+pub(crate) fn mail_after(tx: &SqliteTx<'_>, after: i64, limit: usize) -> Result<Vec<MailRow>> {
+    let sql = format!("SELECT {MAIL_COLUMNS} FROM notice_mail WHERE id > ?1 ORDER BY id LIMIT ?2");
+    tx.rows(&sql, params![after, limit as i64], mail_row)
+}
+
+pub(crate) fn reseal_notice(tx: &SqliteTx<'_>, id: i64, content: &[u8]) -> Result<()> {
+    tx.exec("UPDATE notices SET content = ?2 WHERE id = ?1", params![id, content])?;
+    Ok(())
+}
+
 pub(crate) fn mail(tx: &SqliteTx<'_>, id: i64) -> Result<Option<MailRow>> {
     tx.one(&format!("SELECT {MAIL_COLUMNS} FROM notice_mail WHERE id = ?1"), [id], mail_row)
 }
@@ -150,14 +165,16 @@ pub(crate) fn insert_mail(tx: &SqliteTx<'_>, m: &MailRow) -> Result<bool> {
 
 pub(crate) fn update_mail(tx: &SqliteTx<'_>, m: &MailRow) -> Result<()> {
     tx.exec(
-        "UPDATE notice_mail SET attempts = ?2, next_at = ?3, last_error = ?4, sent_at = ?5, dead_at = ?6 WHERE id = ?1",
+        "UPDATE notice_mail SET attempts = ?2, next_at = ?3, last_error = ?4, sent_at = ?5, dead_at = ?6, address = ?7
+         WHERE id = ?1",
         params![
             m.id,
             m.attempts,
             to_micros(m.next_at),
             m.last_error,
             m.sent_at.map(to_micros),
-            m.dead_at.map(to_micros)
+            m.dead_at.map(to_micros),
+            m.address
         ],
     )?;
     Ok(())

@@ -532,6 +532,14 @@ impl ReadTx for SqliteTx<'_> {
         notices::notice_where(self, None, Some(code_hash))
     }
 
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+        notices::notices_after(self, after, limit)
+    }
+
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>> {
+        notices::mail_after(self, after, limit)
+    }
+
     fn mail(&mut self, id: i64) -> Result<Option<MailRow>> {
         notices::mail(self, id)
     }
@@ -800,6 +808,10 @@ impl WriteTx for SqliteTx<'_> {
 
     fn update_mail(&mut self, row: &MailRow) -> Result<()> {
         notices::update_mail(self, row)
+    }
+
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()> {
+        notices::reseal_notice(self, id, content)
     }
 
     fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()> {

@@ -750,7 +750,17 @@ pub fn rotating_keys_reseals_everything_and_keeps_it_readable<H: Harness>() {
     let new_key = rotated.rotate();
     let reg = Register::new(f.h.store(), Codec::new(Arc::new(rotated)));
     let report = reg.reseal(&op(), ts("2025-06-01T00:00:00Z")).unwrap();
-    assert_eq!((report.key, report.persons, report.summonses, report.other), (new_key, 3, 3, 1));
+    // Other: the staff member's second factor and the three summonses' notices.
+    assert_eq!((report.key, report.persons, report.summonses, report.other), (new_key, 3, 3, 4));
+    f.h.store()
+        .read(&mut |tx| {
+            let notices = tx.notices_after(0, 100)?;
+            assert_eq!(notices.len(), 3);
+            assert!(notices.iter().all(|n| Keyring::sealed_key(&n.content) == Some(new_key)));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(reg.inbox(&citizen(id), None, 10).unwrap().len(), 1);
     assert_eq!(reg.reseal(&op(), ts("2025-06-01T00:00:01Z")).unwrap().persons, 0, "nothing left to do");
     let p = reg.read_person(&op(), id, Some(Field::ALL), Some("x"), ts("2025-06-01T00:00:02Z")).unwrap();
     assert_eq!(p.record.snils(), record(0, "t").snils());

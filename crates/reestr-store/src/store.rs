@@ -470,6 +470,10 @@ pub trait ReadTx {
     fn notices_of(&mut self, person: PersonId, before: i64, limit: usize) -> Result<Vec<NoticeRow>>;
     fn notice(&mut self, id: i64) -> Result<Option<NoticeRow>>;
     fn notice_by_code(&mut self, code_hash: &[u8]) -> Result<Option<NoticeRow>>;
+    /// Notices with ids above `after`, by id (for re-sealing).
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>>;
+    /// E-mails with ids above `after`, by id (for re-sealing).
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>>;
     fn mail(&mut self, id: i64) -> Result<Option<MailRow>>;
     /// A notice's e-mails, by id.
     fn mail_of(&mut self, notice: i64) -> Result<Vec<MailRow>>;
@@ -568,8 +572,11 @@ pub trait WriteTx: ReadTx {
     fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>>;
     /// Inserts an e-mail (`id` is ignored) unless the notice has one to that address.
     fn insert_mail(&mut self, row: &MailRow) -> Result<bool>;
-    /// Saves an e-mail's attempts, next attempt, error, and whether it was sent or set aside.
+    /// Saves an e-mail's sealed address, attempts, next attempt, error, and whether it was sent
+    /// or set aside.
     fn update_mail(&mut self, row: &MailRow) -> Result<()>;
+    /// Replaces a notice's sealed content (after re-sealing).
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()>;
     fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()>;
     /// Replaces a summons's reminders not done with these (kind, due); done ones stay.
     fn schedule_reminders(

@@ -368,6 +368,53 @@ impl Register {
         })
     }
 
+    /// Re-seals notices' texts and e-mail addresses not under the current data key, in batches;
+    /// returns how many rows changed.
+    pub(super) fn reseal_notices(&self, current: u32) -> Result<u64> {
+        const BATCH: usize = 2_000;
+        let fresh = |context: &str, b: &[u8]| -> Result<Option<Vec<u8>>> {
+            if crate::Keyring::sealed_key(b) == Some(current) {
+                return Ok(None);
+            }
+            Ok(Some(self.codec.seal(context, &self.codec.open(context, b)?)?))
+        };
+        let mut changed = 0;
+        for mail in [false, true] {
+            let mut after = 0;
+            loop {
+                let (last, n) = self.write(|tx| {
+                    let mut n = 0;
+                    let last = if mail {
+                        let page = tx.mail_after(after, BATCH)?;
+                        for m in &page {
+                            if let Some(address) = fresh(ADDRESS_CONTEXT, &m.address)? {
+                                tx.update_mail(&MailRow { address, ..m.clone() })?;
+                                n += 1;
+                            }
+                        }
+                        page.last().map(|m| m.id)
+                    } else {
+                        let page = tx.notices_after(after, BATCH)?;
+                        for row in &page {
+                            if let Some(content) = fresh(NOTICE_CONTEXT, &row.content)? {
+                                tx.reseal_notice(row.id, &content)?;
+                                n += 1;
+                            }
+                        }
+                        page.last().map(|r| r.id)
+                    };
+                    Ok((last, n))
+                })?;
+                changed += n;
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+        }
+        Ok(changed)
+    }
+
     pub fn mail_stats(&self) -> Result<crate::MailStats> {
         self.read(|tx| tx.mail_stats())
     }
