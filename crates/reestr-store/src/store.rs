@@ -335,7 +335,7 @@ pub struct NoticeRow {
     pub id: i64,
     pub person: PersonId,
     pub kind: String,
-    /// What caused it, unique: `event:SEQ:KIND` or `reminder:NUMBER:KIND:DUE`.
+    /// What caused it, unique: `event:SEQ:KIND` or `reminder:NUMBER:KIND:DUE` (DUE in RFC 3339).
     pub cause: String,
     pub code_hash: Vec<u8>,
     pub content: Vec<u8>,

@@ -195,7 +195,9 @@ impl Register {
                     let policy = self.policies.get(&s.policy)?;
                     let kind: NoticeKind = r.kind.parse()?;
                     if let Some(content) = notice::reminder(&s, policy, kind, r.due_at, now) {
-                        let cause = format!("reminder:{}:{kind}:{}", r.summons, r.due_at.as_microsecond());
+                        // The instant as text with separators: no long runs of digits in clear
+                        // that could pass for a document number.
+                        let cause = format!("reminder:{}:{kind}:{}", r.summons, r.due_at);
                         self.notify(tx, s.person, cause, content, now)?;
                         n += 1;
                     }
