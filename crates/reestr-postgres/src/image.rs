@@ -202,7 +202,10 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
                FROM checkpoints;
              SELECT setval(pg_get_serial_sequence('agencies', 'id'), coalesce(max(id), 0) + 1, false) FROM agencies;
              SELECT setval(pg_get_serial_sequence('deliveries', 'id'), coalesce(max(id), 0) + 1, false)
-               FROM deliveries;",
+               FROM deliveries;
+             SELECT setval(pg_get_serial_sequence('notices', 'id'), coalesce(max(id), 0) + 1, false) FROM notices;
+             SELECT setval(pg_get_serial_sequence('notice_mail', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM notice_mail;",
         )
         .map_err(backend)?;
     let last = tx.conn.client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).map_err(backend)?;

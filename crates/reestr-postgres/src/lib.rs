@@ -24,6 +24,7 @@
 mod agencies;
 pub mod backup;
 mod image;
+mod notices;
 mod persons;
 mod pool;
 mod sql;

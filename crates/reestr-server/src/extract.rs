@@ -75,6 +75,19 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The caller if there is a valid session or key, else nobody (for pages anyone may use that
+/// show more to the person concerned).
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(MaybeCaller(Caller::from_request_parts(parts, state).await.ok().map(|c| c.0)))
+    }
+}
+
 /// The stated purpose of a read, from the `X-Purpose` header.
 #[derive(Debug, Clone, Default)]
 pub struct Purpose(pub Option<String>);

@@ -27,6 +27,9 @@ const T0: &str = "2025-06-10T09:00:00Z";
 #[path = "api/hostile.rs"]
 mod hostile;
 
+#[path = "api/notices.rs"]
+mod notices;
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -73,6 +76,7 @@ struct World {
     clients: Vec<(Who, Client)>,
     agency_key: String,
     security_key: String,
+    clock: Arc<FixedClock>,
 }
 
 fn op() -> Principal {
@@ -141,7 +145,7 @@ impl World {
         let signing = reestr_ledger::keys::SigningKeyPair::generate("reestr.test/log").unwrap();
         let keys = reestr_ledger::keys::KeyRing::new(signing, Default::default()).unwrap();
         let extracts = reestr_docs::Extracts::new(reg.store().clone(), reg.codec().clone(), "http://reestr.test");
-        let state = AppState::new(reg.clone(), LedgerState { keys, extracts }, clock, settings);
+        let state = AppState::new(reg.clone(), LedgerState { keys, extracts }, clock.clone(), settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(reestr_server::serve(listener, state));
@@ -181,7 +185,7 @@ impl World {
         let security_key = reg.create_key(&op(), "fsb", now).unwrap().key;
         clients.push((Who::Agency, Client::new()));
         clients.push((Who::Security, Client::new()));
-        World { _dir: dir, reg, base, person_a, clients, agency_key, security_key }
+        World { _dir: dir, reg, base, person_a, clients, agency_key, security_key, clock }
     }
 
     /// Sends a request as `who`: people by session, agencies by key. The security service always
@@ -311,6 +315,40 @@ fn cases() -> Vec<Case> {
             finds: false,
             purpose: false,
             call: |_| (Method::GET, "/api/v1/auth/session".into(), None),
+        },
+        Case {
+            name: "notices/verify",
+            allowed: public,
+            finds: false,
+            purpose: false,
+            call: |_| (Method::POST, "/api/v1/notices/verify".into(), Some(json!({ "code": "0000-0000-0000" }))),
+        },
+        Case {
+            name: "me/notices",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/notices?limit=5".into(), None),
+        },
+        Case {
+            name: "me/notices/preferences",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/notices/preferences".into(), None),
+        },
+        Case {
+            name: "me/notices/preferences put",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::PUT,
+                    "/api/v1/me/notices/preferences".into(),
+                    Some(json!({ "email": ["appointment_reminder"], "quiet_hours": null })),
+                )
+            },
         },
         Case {
             name: "me",
@@ -998,6 +1036,7 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
         "reestr_delivery_breaches{agency=\"border\"}",
         "reestr_pending_deliveries{agency=\"border\"}",
         "reestr_dead_letters{agency=\"border\"}",
+        "reestr_notice_mail{state=\"failed\"}",
     ] {
         assert!(text.contains(name), "{name} missing from /metrics");
     }

@@ -6,6 +6,7 @@
 
 mod agencies;
 mod backup;
+mod notices;
 mod tx;
 
 use std::{

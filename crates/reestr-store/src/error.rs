@@ -2,6 +2,7 @@ use reestr_core::{
     ErrorCode,
     access::AccessError,
     correction::CorrectionError,
+    notice::NoticeError,
     person::Problem,
     policy::PolicyError,
     region::{RegionCode, RegionError},
@@ -33,6 +34,8 @@ pub enum StoreError {
     Region(#[from] RegionError),
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Notice(#[from] NoticeError),
     #[error("the database is in use by another writer; try again")]
     Busy,
     #[error("the target database is not empty")]
@@ -58,6 +61,7 @@ impl ErrorCode for StoreError {
             StoreError::Summons(e) => e.code(),
             StoreError::Region(e) => e.code(),
             StoreError::Policy(e) => e.code(),
+            StoreError::Notice(e) => e.code(),
             StoreError::Busy => "busy",
             StoreError::NotEmpty => "not_empty",
             StoreError::CopyMismatch(_) => "copy_mismatch",

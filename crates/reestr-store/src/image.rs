@@ -35,6 +35,10 @@ pub enum Table {
     Extracts,
     Deliveries,
     DeadLetters,
+    Notices,
+    NoticeMail,
+    NoticePreferences,
+    Reminders,
 }
 
 /// How a column's values appear in the image.
@@ -196,6 +200,30 @@ const DEAD_LETTERS: &[Column] = &[
     col("replay_requested_at", Instant),
     col("redelivered_at", Instant),
 ];
+const NOTICES: &[Column] = &[
+    col("id", Int),
+    col("person_id", Int),
+    col("kind", Text),
+    col("cause", Text),
+    col("code_hash", Bytes),
+    col("content", Bytes),
+    col("created_at", Instant),
+];
+const NOTICE_MAIL: &[Column] = &[
+    col("id", Int),
+    col("notice_id", Int),
+    col("address_hash", Bytes),
+    col("address", Bytes),
+    col("not_before", Instant),
+    col("attempts", Int),
+    col("next_at", Instant),
+    col("last_error", Text),
+    col("sent_at", Instant),
+    col("dead_at", Instant),
+];
+const NOTICE_PREFERENCES: &[Column] = &[col("person_id", Int), col("prefs", Text), col("updated_at", Instant)];
+const REMINDERS: &[Column] =
+    &[col("summons", Text), col("kind", Text), col("due_at", Instant), col("person_id", Int), col("done_at", Instant)];
 const LOGIN_THROTTLE: &[Column] = &[col("key", Bytes), col("failures", Int), col("last_failure_at", Instant)];
 const CORRECTIONS: &[Column] = &[
     col("id", Int),
@@ -210,7 +238,7 @@ const CORRECTIONS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 21] = [
+    pub const ALL: [Table; 25] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -232,6 +260,10 @@ impl Table {
         Table::Extracts,
         Table::Deliveries,
         Table::DeadLetters,
+        Table::Notices,
+        Table::NoticeMail,
+        Table::NoticePreferences,
+        Table::Reminders,
     ];
 
     pub fn name(self) -> &'static str {
@@ -257,6 +289,10 @@ impl Table {
             Table::AgencyKinds => "agency_kinds",
             Table::Deliveries => "deliveries",
             Table::DeadLetters => "dead_letters",
+            Table::Notices => "notices",
+            Table::NoticeMail => "notice_mail",
+            Table::NoticePreferences => "notice_preferences",
+            Table::Reminders => "reminders",
         }
     }
 
@@ -284,6 +320,10 @@ impl Table {
             Table::AgencyKinds => AGENCY_KINDS,
             Table::Deliveries => DELIVERIES,
             Table::DeadLetters => DEAD_LETTERS,
+            Table::Notices => NOTICES,
+            Table::NoticeMail => NOTICE_MAIL,
+            Table::NoticePreferences => NOTICE_PREFERENCES,
+            Table::Reminders => REMINDERS,
         }
     }
 
@@ -300,7 +340,11 @@ impl Table {
             | Table::TreeSize
             | Table::Checkpoints
             | Table::Agencies
-            | Table::Deliveries => "id",
+            | Table::Deliveries
+            | Table::Notices
+            | Table::NoticeMail => "id",
+            Table::NoticePreferences => "person_id",
+            Table::Reminders => "summons, kind, due_at",
             Table::AgencyKinds => "agency_id, kind",
             Table::DeadLetters => "agency_id, seq",
             Table::TreeHashes => "idx",

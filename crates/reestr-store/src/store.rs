@@ -329,6 +329,58 @@ pub struct DeliveryStats {
     pub dead_letters: u64,
 }
 
+/// A notice as stored: its texts and verification code sealed, found by the code's keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub person: PersonId,
+    pub kind: String,
+    /// What caused it, unique: `event:SEQ:KIND` or `reminder:NUMBER:KIND:DUE` (DUE in RFC 3339).
+    pub cause: String,
+    pub code_hash: Vec<u8>,
+    pub content: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// A notice's e-mail to one address: the outbox row, unique per (notice, address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRow {
+    pub id: i64,
+    pub notice: i64,
+    pub address_hash: Vec<u8>,
+    /// The address, sealed.
+    pub address: Vec<u8>,
+    /// Not before this instant (quiet hours).
+    pub not_before: Timestamp,
+    pub attempts: u32,
+    /// The next attempt: after a backoff, or when a sender's claim runs out.
+    pub next_at: Timestamp,
+    pub last_error: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    /// Set aside after the retry window.
+    pub dead_at: Option<Timestamp>,
+}
+
+/// A reminder the legal clock sends at `due_at` if it still holds then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderRow {
+    pub summons: SummonsNumber,
+    pub person: PersonId,
+    pub kind: String,
+    pub due_at: Timestamp,
+    pub done_at: Option<Timestamp>,
+}
+
+/// Counts of the e-mail outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailStats {
+    pub pending: u64,
+    /// Pending after at least one failed attempt.
+    pub retrying: u64,
+    pub sent: u64,
+    pub dead: u64,
+}
+
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
     fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>>;
@@ -412,6 +464,28 @@ pub trait ReadTx {
     fn measure_events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
     /// A person's measures not lifted, by id.
     fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>>;
+    // ---- notices ----
+
+    /// A person's notices with ids below `before`, newest first, at most `limit`.
+    fn notices_of(&mut self, person: PersonId, before: i64, limit: usize) -> Result<Vec<NoticeRow>>;
+    fn notice(&mut self, id: i64) -> Result<Option<NoticeRow>>;
+    fn notice_by_code(&mut self, code_hash: &[u8]) -> Result<Option<NoticeRow>>;
+    /// Notices with ids above `after`, by id (for re-sealing).
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>>;
+    /// E-mails with ids above `after`, by id (for re-sealing).
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>>;
+    fn mail(&mut self, id: i64) -> Result<Option<MailRow>>;
+    /// A notice's e-mails, by id.
+    fn mail_of(&mut self, notice: i64) -> Result<Vec<MailRow>>;
+    /// E-mails neither sent nor set aside whose next attempt is due at `now`, the earliest first.
+    /// Must not scan the rest.
+    fn mail_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<MailRow>>;
+    fn mail_stats(&mut self) -> Result<MailStats>;
+    /// A person's preferences as JSON, if set.
+    fn notice_preferences(&mut self, person: PersonId) -> Result<Option<String>>;
+    /// Reminders not done and due at `now`, the earliest first. Must not scan the rest.
+    fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>>;
+    fn next_reminder(&mut self) -> Result<Option<Timestamp>>;
 }
 
 pub trait WriteTx: ReadTx {
@@ -491,4 +565,25 @@ pub trait WriteTx: ReadTx {
     fn insert_dead_letters(&mut self, rows: &[DeadLetterRow]) -> Result<()>;
     /// Saves a dead letter's replay request and redelivery.
     fn update_dead_letter(&mut self, row: &DeadLetterRow) -> Result<()>;
+
+    // ---- notices ----
+
+    /// Inserts a notice (`id` is ignored) unless one with its cause exists; the id assigned.
+    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>>;
+    /// Inserts an e-mail (`id` is ignored) unless the notice has one to that address.
+    fn insert_mail(&mut self, row: &MailRow) -> Result<bool>;
+    /// Saves an e-mail's sealed address, attempts, next attempt, error, and whether it was sent
+    /// or set aside.
+    fn update_mail(&mut self, row: &MailRow) -> Result<()>;
+    /// Replaces a notice's sealed content (after re-sealing).
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()>;
+    fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()>;
+    /// Replaces a summons's reminders not done with these (kind, due); done ones stay.
+    fn schedule_reminders(
+        &mut self,
+        summons: &SummonsNumber,
+        person: PersonId,
+        due: &[(String, Timestamp)],
+    ) -> Result<()>;
+    fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()>;
 }

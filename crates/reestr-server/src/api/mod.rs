@@ -9,6 +9,7 @@ mod corrections;
 pub mod dto;
 mod extracts;
 mod me;
+pub mod notices;
 mod persons;
 mod public;
 mod summonses;
@@ -34,7 +35,7 @@ use crate::AppState;
     ),
     modifiers(&Security),
     tags(
-        (name = "public", description = "No login: the deadline calculator, regions, statistics"),
+        (name = "public", description = "No login: the deadline calculator, regions, statistics, the check of a notice's code"),
         (name = "auth", description = "Logging in and out"),
         (name = "me", description = "The citizen's personal account"),
         (name = "persons", description = "Records of persons (staff)"),
@@ -85,6 +86,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::measures))
         .routes(routes!(me::reads))
         .routes(routes!(me::corrections, me::file_correction))
+        .routes(routes!(notices::inbox))
+        .routes(routes!(notices::preferences, notices::set_preferences))
+        .routes(routes!(notices::verify))
         .routes(routes!(extracts::make))
         .routes(routes!(extracts::download))
         .routes(routes!(extracts::verdict))

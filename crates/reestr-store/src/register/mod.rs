@@ -10,6 +10,7 @@ mod border;
 mod corrections;
 mod deliveries;
 mod keys;
+mod notices;
 mod persons;
 mod summonses;
 
@@ -38,6 +39,9 @@ pub use deliveries::{
     PushBatch, PushItem, PushResult, RETRY_WINDOW, backoff,
 };
 pub use keys::ResealReport;
+pub use notices::{
+    CheckedNotice, InboxItem, MAIL_CLAIM, MAIL_RETRY_WINDOW, MAX_INBOX_PAGE, MailItem, MailResult, MailState,
+};
 pub use persons::{HistoryEntry, ImportRow, PersonSummary, RowOutcome, SUMMARY_FIELDS, Search};
 pub use summonses::ClockReport;
 
