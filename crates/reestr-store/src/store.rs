@@ -329,6 +329,28 @@ pub struct DeliveryStats {
     pub dead_letters: u64,
 }
 
+/// How many events of one kind fell in one hour of one region: the raw counts of dashboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlyCount {
+    /// The region of the summons the event belongs to.
+    pub region: RegionCode,
+    /// The start of the hour (UTC) of the event's legal instant.
+    pub hour: Timestamp,
+    pub kind: EventKind,
+    pub count: u64,
+}
+
+/// The event kinds dashboards count.
+pub const ACTIVITY_KINDS: [EventKind; 7] = [
+    EventKind::SummonsPosted,
+    EventKind::SummonsServed,
+    EventKind::SummonsAppeared,
+    EventKind::SummonsExcused,
+    EventKind::SummonsOverdue,
+    EventKind::MeasureStarted,
+    EventKind::MeasureLifted,
+];
+
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
     fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>>;
@@ -412,6 +434,14 @@ pub trait ReadTx {
     fn measure_events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
     /// A person's measures not lifted, by id.
     fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>>;
+
+    // ---- dashboards ----
+
+    /// Events of the [`ACTIVITY_KINDS`] whose legal instant is at or after `since`, counted by
+    /// the region of their summons, the hour of that instant and the kind; one region's or all.
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>>;
+    /// Measures in force, by the region of their summons.
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>>;
 }
 
 pub trait WriteTx: ReadTx {
