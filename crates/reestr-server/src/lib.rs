@@ -11,6 +11,7 @@ pub mod error;
 mod extract;
 mod log;
 mod ops;
+mod web;
 
 use std::{
     sync::{Arc, Mutex},
@@ -165,6 +166,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json((*doc).clone()) }))
         .merge(ops::router())
         .merge(log::router())
+        .merge(web::router(&state))
         .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -4,14 +4,14 @@
 mod admin;
 mod agencies;
 pub mod agency;
-mod auth;
+pub(crate) mod auth;
 mod corrections;
 pub mod dto;
 mod extracts;
 mod me;
-mod persons;
+pub(crate) mod persons;
 mod public;
-mod summonses;
+pub(crate) mod summonses;
 
 use utoipa::{
     Modify, OpenApi,
