@@ -11,10 +11,10 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, HourlyCount,
-    Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow, ReadTx, Result, SessionRow,
-    StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
-    UnconfirmedFilter, UserRow, WriteTx,
+    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
+    HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow,
+    ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons,
+    SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow, WriteTx,
     image::{ImageRow, Table},
 };
 
@@ -661,8 +661,12 @@ impl ReadTx for PgTx<'_> {
         .map(|r| {
             Ok(HourlyCount {
                 region: r.get::<_, &str>(0).parse()?,
-                hour: Timestamp::from_second(r.get::<_, i64>(1) * 3600).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                kind: r.get::<_, &str>(2).parse().map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
+                hour: Timestamp::from_second(r.get::<_, i64>(1) * 3600)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                kind: r
+                    .get::<_, &str>(2)
+                    .parse()
+                    .map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
                 count: r.get::<_, i64>(3) as u64,
             })
         })

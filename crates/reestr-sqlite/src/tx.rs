@@ -10,10 +10,10 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, HourlyCount,
-    Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow, ReadTx, Result, SessionRow,
-    StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
-    UnconfirmedFilter, UserRow, WriteTx,
+    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
+    HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow,
+    ReadTx, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons,
+    SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow, WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };

@@ -296,3 +296,5 @@ field-registration-status = Registration status
 field-deferred-until = Deferred until
 field-region = Region
 field-commissariat = Commissariat
+# Not a field of the record: a read of the person's summonses.
+field-summonses = Summonses

@@ -300,3 +300,5 @@ field-registration-status = Состояние учёта
 field-deferred-until = Отсрочка до
 field-region = Регион
 field-commissariat = Военкомат
+# Not a field of the record: a read of the person's summonses.
+field-summonses = Повестки

@@ -54,7 +54,13 @@ pub fn bars(title: &str, points: &[(String, u64)]) -> String {
     for k in [0, last / 2, last] {
         if let Some((label, _)) = points.get(k) {
             let x = f64::from(PAD_LEFT) + slot * (k as f64 + 0.5);
-            let anchor = if k == 0 { "start" } else if k == last { "end" } else { "middle" };
+            let anchor = if k == 0 {
+                "start"
+            } else if k == last {
+                "end"
+            } else {
+                "middle"
+            };
             let _ = write!(
                 svg,
                 "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"#333\">{}</text>",
@@ -79,7 +85,13 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 3);
         let plot_h = f64::from(HEIGHT - PAD_BOTTOM - PAD_TOP);
         assert!(svg.contains(&format!("height=\"{plot_h:.1}\" fill=\"#1f4e8c\"><title>3 июня: 10</title>")), "{svg}");
-        assert!(svg.contains(&format!("height=\"{:.1}\" fill=\"#1f4e8c\"><title>2 июня: 5</title>", (plot_h / 2.0).round())), "{svg}");
+        assert!(
+            svg.contains(&format!(
+                "height=\"{:.1}\" fill=\"#1f4e8c\"><title>2 июня: 5</title>",
+                (plot_h / 2.0).round()
+            )),
+            "{svg}"
+        );
         assert!(svg.contains("height=\"0.0\" fill=\"#1f4e8c\"><title>1 июня: 0</title>"));
         assert!(!bars("empty", &[]).contains("<rect"));
     }

@@ -13,8 +13,8 @@ use reestr_core::{
     correction::Answer,
     explain::timeline,
     person::{Field, Person, PersonId},
-    region::{RegionCode, Rollout},
     policy::ServiceMethod,
+    region::{RegionCode, Rollout},
     summons::{Closure, Command, Purpose as SummonsPurpose, Summons, SummonsNumber, ValidReason},
 };
 use reestr_store::{Register, StoreError};
@@ -152,7 +152,11 @@ fn field_rows(w: &Web, p: &Person) -> Vec<FieldRow> {
             let value = e.value.to_string();
             FieldRow {
                 label: w.i.label("field", f.name()),
-                value: if f.name().ends_with("date") || f == Field::DeferredUntil { w.i.date_text(&value) } else { value },
+                value: if f.name().ends_with("date") || f == Field::DeferredUntil {
+                    w.i.date_text(&value)
+                } else {
+                    value
+                },
                 source: e.provenance.source.clone(),
                 as_of: w.i.date(&e.provenance.as_of),
                 sensitive: f.is_sensitive(),
@@ -248,7 +252,12 @@ pub struct EditForm {
 }
 
 /// Changes one field with its provenance; the old value goes to the history.
-pub async fn edit(State(state): State<AppState>, web: Web, Path(id): Path<i64>, Posted(f): Posted<EditForm>) -> Response {
+pub async fn edit(
+    State(state): State<AppState>,
+    web: Web,
+    Path(id): Path<i64>,
+    Posted(f): Posted<EditForm>,
+) -> Response {
     let r = async {
         let who = web.staff()?;
         let field = Field::from_name(&f.field)
@@ -323,7 +332,13 @@ struct SummonsPage<'a> {
     may_act: bool,
 }
 
-fn summons_page(web: &Web, reg: &Register, s: &Summons, now: jiff::Timestamp, may_act: bool) -> Result<Response, ApiError> {
+fn summons_page(
+    web: &Web,
+    reg: &Register,
+    s: &Summons,
+    now: jiff::Timestamp,
+    may_act: bool,
+) -> Result<Response, ApiError> {
     let policy = reg.policies().get(&s.policy).map_err(StoreError::from)?;
     let d = s.deadlines(policy).ok();
     let i = &web.i;
@@ -335,7 +350,11 @@ fn summons_page(web: &Web, reg: &Register, s: &Summons, now: jiff::Timestamp, ma
         Fact { label: i.t("summons-posted"), value: at(&s.posted_at) },
         Fact {
             label: i.t("summons-appointment"),
-            value: format!("{}, {}", reestr_core::explain::local_datetime(s.appointment.at, i.lang), s.appointment.address),
+            value: format!(
+                "{}, {}",
+                reestr_core::explain::local_datetime(s.appointment.at, i.lang),
+                s.appointment.address
+            ),
         },
     ];
     match (s.service, &d) {
@@ -380,7 +399,10 @@ fn summons_page(web: &Web, reg: &Register, s: &Summons, now: jiff::Timestamp, ma
             .map(|m| MeasureLine {
                 title: m.kind.title(i.lang).to_owned(),
                 started: at(&m.started_at),
-                lifted: m.lifted.map(|l| format!("{} ({})", at(&l.at), i.label("lift", &lift_cause(&l.cause)))).unwrap_or_else(|| i.t("measure-in-force")),
+                lifted: m
+                    .lifted
+                    .map(|l| format!("{} ({})", at(&l.at), i.label("lift", &lift_cause(&l.cause))))
+                    .unwrap_or_else(|| i.t("measure-in-force")),
             })
             .collect(),
         steps: timeline(s, policy, now, i.lang).into_iter().map(|s| s.text).collect(),
@@ -444,12 +466,15 @@ pub async fn act(
     Path((n, name)): Path<(String, String)>,
     Posted(f): Posted<StepForm>,
 ) -> Response {
-    let missing = |what: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{what}: required"));
+    let missing =
+        |what: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{what}: required"));
     let command = match name.as_str() {
         "appear" => Ok(Command::Appear),
         "serve" => f.how.map(|how| Command::Serve { how }).ok_or_else(|| missing("how")),
         "excuse" => match (f.valid_reason, given(f.evidence), given(f.from), given(f.to)) {
-            (Some(reason), Some(evidence), Some(from), Some(to)) => ExcuseRequest { reason, evidence, from, to }.command(),
+            (Some(reason), Some(evidence), Some(from), Some(to)) => {
+                ExcuseRequest { reason, evidence, from, to }.command()
+            }
             _ => Err(missing("reason, evidence, from, to")),
         },
         "cancel" => CancelRequest { reason: f.reason, court_decision: f.court_decision }.command(),
@@ -518,7 +543,12 @@ pub struct AnswerForm {
 }
 
 /// Answers a request; accepting one about a field changes the field, with the request as source.
-pub async fn answer(State(state): State<AppState>, web: Web, Path(id): Path<i64>, Posted(f): Posted<AnswerForm>) -> Response {
+pub async fn answer(
+    State(state): State<AppState>,
+    web: Web,
+    Path(id): Path<i64>,
+    Posted(f): Posted<AnswerForm>,
+) -> Response {
     let r = async {
         let who = web.staff()?;
         let answer = Answer { accepted: f.accepted == "yes", text: f.text.trim().to_owned() };
@@ -606,7 +636,10 @@ pub async fn dashboard(State(state): State<AppState>, web: Web) -> Response {
             .iter()
             .map(|a| {
                 let t = a.totals();
-                DayRow { date: region_name(a.region), cells: METRICS.iter().map(|(_, get)| i.number(get(&t))).collect() }
+                DayRow {
+                    date: region_name(a.region),
+                    cells: METRICS.iter().map(|(_, get)| i.number(get(&t))).collect(),
+                }
             })
             .collect();
         let boards = activity
@@ -617,12 +650,13 @@ pub async fn dashboard(State(state): State<AppState>, web: Web) -> Response {
                 series: METRICS
                     .iter()
                     .map(|(id, get)| {
-                        let points: Vec<(String, u64)> = a
-                            .days
-                            .iter()
-                            .map(|d| (d.date.map(|x| i.date(&x)).unwrap_or_default(), get(d)))
-                            .collect();
-                        let total = if *id == "metric-in-force" { a.measures_in_force } else { points.iter().map(|p| p.1).sum() };
+                        let points: Vec<(String, u64)> =
+                            a.days.iter().map(|d| (d.date.map(|x| i.date(&x)).unwrap_or_default(), get(d))).collect();
+                        let total = if *id == "metric-in-force" {
+                            a.measures_in_force
+                        } else {
+                            points.iter().map(|p| p.1).sum()
+                        };
                         Series { title: i.t(id), svg: chart::bars(&i.t(id), &points), total: i.number(total) }
                     })
                     .collect(),
@@ -641,7 +675,12 @@ pub async fn dashboard(State(state): State<AppState>, web: Web) -> Response {
             .into_iter()
             .map(|b| BreachLine {
                 agency: b.agency,
-                kind: b.delivery.kind.parse::<reestr_core::measure::MeasureKind>().map(|k| k.title(i.lang).to_owned()).unwrap_or(b.delivery.kind),
+                kind: b
+                    .delivery
+                    .kind
+                    .parse::<reestr_core::measure::MeasureKind>()
+                    .map(|k| k.title(i.lang).to_owned())
+                    .unwrap_or(b.delivery.kind),
                 region: format!("{:02}", b.delivery.region),
                 delivered: i.instant(&b.delivery.created_at),
                 due: i.instant(&b.due_at),

@@ -44,9 +44,7 @@ pub fn language(headers: &HeaderMap) -> Lang {
     for part in accept.split(',') {
         let mut pieces = part.trim().split(';');
         let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .unwrap_or(1.0);
+        let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
         let lang = match tag.split('-').next() {
             Some("ru") => Lang::Ru,
             Some("en") => Lang::En,

@@ -124,7 +124,8 @@ fn zone_of(state: &AppState, who: &Principal, now: jiff::Timestamp) -> Zone {
 impl Web {
     fn anonymous(parts: &Parts) -> Web {
         let lang = i18n::language(&parts.headers);
-        let zone = Zone::get("Europe/Moscow").unwrap_or_else(|_| reestr_core::region::Directory::builtin().zones()[0].clone());
+        let zone =
+            Zone::get("Europe/Moscow").unwrap_or_else(|_| reestr_core::region::Directory::builtin().zones()[0].clone());
         Web {
             i: I18n::new(lang, zone),
             csrf: csrf::token(&CookieJar::from_headers(&parts.headers)).unwrap_or_default(),
@@ -172,9 +173,12 @@ impl Web {
     pub fn nav(&self) -> Vec<NavItem> {
         let links: &[(&'static str, &str)] = match self.role() {
             None => &[("/login", "nav-login")],
-            Some(Role::Citizen) => {
-                &[("/", "nav-home"), ("/extracts", "nav-extracts"), ("/corrections", "nav-corrections"), ("/reads", "nav-reads")]
-            }
+            Some(Role::Citizen) => &[
+                ("/", "nav-home"),
+                ("/extracts", "nav-extracts"),
+                ("/corrections", "nav-corrections"),
+                ("/reads", "nav-reads"),
+            ],
             Some(Role::Supervisor | Role::Admin) => &[
                 ("/console", "nav-search"),
                 ("/console/corrections", "nav-inbox"),
@@ -197,9 +201,9 @@ impl Web {
 
     /// A page as an answer; a template that fails to render is the register's fault.
     pub fn render(&self, page: &impl Template) -> Result<Response, ApiError> {
-        page.render().map(|html| Html(html).into_response()).map_err(|_| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the page could not be rendered")
-        })
+        page.render()
+            .map(|html| Html(html).into_response())
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the page could not be rendered"))
     }
 
     /// An error as a page: "log in" leads to the login page; anything else is explained in the
@@ -286,7 +290,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let presented = fields.iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v.as_str()).unwrap_or("");
         if !csrf::valid(&jar, presented) {
-            return Err(web.error(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "the form's token is missing or stale")));
+            return Err(web.error(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "the form's token is missing or stale",
+            )));
         }
         serde_urlencoded::from_bytes(&bytes)
             .map(Posted)

@@ -99,7 +99,9 @@ pub async fn home(State(state): State<AppState>, web: Web) -> Response {
                 .blocking(move |reg, now| {
                     let person = reg.read_person(&who, id, None, None, now)?;
                     let region = person.record.region();
-                    let operates = region.is_some_and(|r| reg.rollout().ok().and_then(|m| m.get(&r).copied()).is_some_and(|x| x.operates()));
+                    let operates = region.is_some_and(|r| {
+                        reg.rollout().ok().and_then(|m| m.get(&r).copied()).is_some_and(|x| x.operates())
+                    });
                     let region_name = region
                         .and_then(|r| reg.directory().region(r).ok())
                         .map(|r| if w2.en() { r.name_en.clone() } else { r.name_ru.clone() })
@@ -153,11 +155,19 @@ pub async fn request_extract(State(state): State<AppState>, web: Web, Posted(f):
         let kind = match f.kind.as_str() {
             "summonses" => Kind::Summonses,
             "record" => Kind::Record,
-            _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "kind: summonses or record")),
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_request",
+                    "kind: summonses or record",
+                ));
+            }
         };
         let s = state.clone();
         let document = state
-            .blocking(move |_, now| s.ledger.extracts.make(person, kind, &s.ledger.keys, &who.actor, now).map_err(internal))
+            .blocking(move |_, now| {
+                s.ledger.extracts.make(person, kind, &s.ledger.keys, &who.actor, now).map_err(internal)
+            })
             .await?;
         let e = reestr_docs::verify::content_of(&document).map_err(internal)?;
         Ok(Redirect::to(&format!("/extracts/{}", e.number)).into_response())
@@ -319,8 +329,11 @@ pub async fn file_correction(State(state): State<AppState>, web: Web, Posted(f):
         let who = web.who()?;
         own(&who)?;
         let subject: Subject = f.subject.parse().map_err(reestr_store::StoreError::from)?;
-        let request =
-            Request { explanation: f.explanation.trim().to_owned(), evidence: given(f.evidence), proposed: given(f.proposed) };
+        let request = Request {
+            explanation: f.explanation.trim().to_owned(),
+            evidence: given(f.evidence),
+            proposed: given(f.proposed),
+        };
         state.blocking(move |reg, now| Ok(reg.file_correction(&who, subject, request, now)?)).await?;
         Ok(Redirect::to("/corrections").into_response())
     }
@@ -374,7 +387,10 @@ pub async fn reads(State(state): State<AppState>, web: Web) -> Response {
                     at: web.i.instant(&e.recorded_at),
                     who: reader(&web, &e.actor.to_string(), e.payload["role"].as_str().unwrap_or_default()),
                     fields: fields.join(", "),
-                    purpose: e.payload["purpose"].as_str().map(str::to_owned).unwrap_or_else(|| web.i.t("reads-no-purpose")),
+                    purpose: e.payload["purpose"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| web.i.t("reads-no-purpose")),
                 }
             })
             .collect();

@@ -116,7 +116,8 @@ impl Register {
             }
             let now_in_force = in_force.get(&region).copied().unwrap_or(0);
             for (date, d) in by_day.iter_mut() {
-                let later = |m: &BTreeMap<Date, u64>| m.range(date.tomorrow().unwrap_or(*date)..).map(|(_, n)| n).sum::<u64>();
+                let later =
+                    |m: &BTreeMap<Date, u64>| m.range(date.tomorrow().unwrap_or(*date)..).map(|(_, n)| n).sum::<u64>();
                 let (s, l) = (later(&started_after), later(&lifted_after));
                 d.measures_in_force = (now_in_force + l).saturating_sub(s);
             }
