@@ -606,8 +606,11 @@ struct DashboardPage<'a> {
     breaches: Vec<BreachLine>,
 }
 
+/// How to take one measure from a day's counts.
+type Metric = fn(&reestr_store::DayCounts) -> u64;
+
 /// The measures of a dashboard: the message of its title and how to take it from a day.
-const METRICS: [(&str, fn(&reestr_store::DayCounts) -> u64); 6] = [
+const METRICS: [(&str, Metric); 6] = [
     ("metric-issued", |d| d.issued),
     ("metric-served", |d| d.served),
     ("metric-appeared", |d| d.appeared),

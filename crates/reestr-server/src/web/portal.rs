@@ -260,7 +260,7 @@ struct CorrectionsPage<'a> {
 /// A correction's subject as people say it.
 pub fn subject_text(w: &Web, s: &Subject) -> String {
     match s {
-        Subject::Field(f) => w.i.t1("subject-field", &w.i.label("field", f.name())),
+        Subject::Field(f) => w.i.t1("subject-field", w.i.label("field", f.name())),
         Subject::Summons(n) => w.i.t1("subject-summons", n.as_str()),
     }
 }
