@@ -7,7 +7,7 @@ pub mod agency;
 pub(crate) mod auth;
 mod corrections;
 pub mod dto;
-mod extracts;
+pub(crate) mod extracts;
 mod me;
 pub(crate) mod persons;
 mod public;

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use reestr_core::{
@@ -14,11 +13,15 @@ use reestr_core::{
     person::{Field, PersonId},
     summons::Summons,
 };
-use reestr_docs::content::Kind;
 use serde::Deserialize;
 
 use super::{Posted, Web, given};
-use crate::{AppState, error::ApiError, log::internal};
+use crate::{
+    AppState,
+    api::extracts::{make_extract, own_extract},
+    error::ApiError,
+    log::internal,
+};
 
 fn own(who: &Principal) -> Result<PersonId, ApiError> {
     match who.scope {
@@ -150,25 +153,7 @@ pub struct ExtractForm {
 /// Makes an extract (signed and recorded in the log) and shows it.
 pub async fn request_extract(State(state): State<AppState>, web: Web, Posted(f): Posted<ExtractForm>) -> Response {
     let r = async {
-        let who = web.who()?;
-        let person = own(&who)?;
-        let kind = match f.kind.as_str() {
-            "summonses" => Kind::Summonses,
-            "record" => Kind::Record,
-            _ => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_request",
-                    "kind: summonses or record",
-                ));
-            }
-        };
-        let s = state.clone();
-        let document = state
-            .blocking(move |_, now| {
-                s.ledger.extracts.make(person, kind, &s.ledger.keys, &who.actor, now).map_err(internal)
-            })
-            .await?;
+        let document = make_extract(&state, web.who()?, &f.kind).await?;
         let e = reestr_docs::verify::content_of(&document).map_err(internal)?;
         Ok(Redirect::to(&format!("/extracts/{}", e.number)).into_response())
     }
@@ -200,15 +185,7 @@ struct ExtractPage<'a> {
 /// `/extracts/{number}`: one of the person's extracts, with its printable page and PDF.
 pub async fn extract(State(state): State<AppState>, web: Web, Path(number): Path<String>) -> Response {
     let r = async {
-        let person = own(&web.who()?)?;
-        let s = state.clone();
-        let n = number.clone();
-        let found =
-            state.blocking(move |_, now| s.ledger.extracts.document(&n, &s.ledger.keys, now).map_err(internal)).await?;
-        let document = match found {
-            Some((owner, document)) if owner == person => document,
-            _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such extract of yours")),
-        };
+        let document = own_extract(&state, &web.who()?, number.clone()).await?;
         let e = reestr_docs::verify::content_of(&document).map_err(internal)?;
         let en = web.en();
         let (title_ru, title_en) = reestr_docs::view::title(&e);
