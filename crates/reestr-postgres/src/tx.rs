@@ -11,10 +11,11 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, Inserted,
-    KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery, NewEvent, NoticeRow,
-    PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
-    StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow, WriteTx,
+    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
+    HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery,
+    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint,
+    StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow,
+    WriteTx,
     image::{ImageRow, Table},
 };
 
@@ -702,6 +703,42 @@ impl ReadTx for PgTx<'_> {
 
     fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>> {
         agencies::measures_in_force_of(self, person)
+    }
+
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>> {
+        // An event is recorded at or after its legal instant, so the condition on recorded_at
+        // (the partitioning column) holds for every row wanted and prunes the older partitions.
+        let kinds: Vec<&str> = ACTIVITY_KINDS.iter().map(|k| k.as_str()).collect();
+        let region = region.map(|r| r.to_string());
+        self.query(
+            "SELECT left(summons, 2), floor(extract(epoch FROM effective_at) / 3600)::bigint, kind, count(*)
+             FROM events
+             WHERE recorded_at >= $1 AND effective_at >= $1 AND summons IS NOT NULL AND kind = ANY($2)
+               AND ($3::text IS NULL OR left(summons, 2) = $3)
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            &[&Micros::of(since), &kinds, &region],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(HourlyCount {
+                region: r.get::<_, &str>(0).parse()?,
+                hour: Timestamp::from_second(r.get::<_, i64>(1) * 3600)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                kind: r
+                    .get::<_, &str>(2)
+                    .parse()
+                    .map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
+                count: r.get::<_, i64>(3) as u64,
+            })
+        })
+        .collect()
+    }
+
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>> {
+        self.query("SELECT region, count(*) FROM measures WHERE lifted_at IS NULL GROUP BY region", &[])?
+            .iter()
+            .map(|r| Ok((format!("{:02}", r.get::<_, i64>(0)).parse()?, r.get::<_, i64>(1) as u64)))
+            .collect()
     }
 
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {

@@ -25,7 +25,7 @@ pub struct Caller(pub Principal);
 
 /// Requests that change something, made with a session cookie, must come from the register's
 /// own pages: a cross-site `Origin` or `Sec-Fetch-Site` is refused.
-fn same_site(parts: &Parts) -> bool {
+pub(crate) fn same_site(parts: &Parts) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }

@@ -13,6 +13,7 @@ mod log;
 mod mail;
 mod notice_page;
 mod ops;
+mod web;
 
 use std::{
     sync::{Arc, Mutex},
@@ -172,6 +173,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(log::router())
         .merge(notice_page::router())
+        .merge(web::router(&state))
         .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

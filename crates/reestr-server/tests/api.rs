@@ -26,6 +26,8 @@ const T0: &str = "2025-06-10T09:00:00Z";
 
 #[path = "api/hostile.rs"]
 mod hostile;
+#[path = "api/web.rs"]
+mod web;
 
 #[path = "api/notices.rs"]
 mod notices;

@@ -10,10 +10,11 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, Inserted,
-    KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery, NewEvent, NoticeRow,
-    PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint, StoredExtract, StoredPerson,
-    StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow, WriteTx,
+    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
+    HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery,
+    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint,
+    StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow,
+    WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
@@ -566,6 +567,41 @@ impl ReadTx for SqliteTx<'_> {
 
     fn next_reminder(&mut self) -> Result<Option<Timestamp>> {
         notices::next_reminder(self)
+    }
+
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>> {
+        const HOUR: i64 = 3_600_000_000;
+        let kinds = ACTIVITY_KINDS.map(|k| format!("'{}'", k.as_str())).join(", ");
+        let sql = format!(
+            "SELECT substr(summons, 1, 2), effective_at / {HOUR}, kind, count(*) FROM events
+             WHERE effective_at >= ?1 AND summons IS NOT NULL AND kind IN ({kinds})
+               AND (?2 IS NULL OR substr(summons, 1, 2) = ?2)
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        );
+        let region = region.map(|r| r.to_string());
+        let rows = self.rows(&sql, params![to_micros(since), region], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        rows.into_iter()
+            .map(|(region, hour, kind, n)| {
+                Ok(HourlyCount {
+                    region: region.parse()?,
+                    hour: from_micros(hour * HOUR),
+                    kind: kind.parse().map_err(corrupt)?,
+                    count: n as u64,
+                })
+            })
+            .collect()
+    }
+
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>> {
+        let rows = self.rows(
+            "SELECT s.region, count(*) FROM measures m INDEXED BY measures_in_force JOIN summonses s ON s.id = m.summons_id
+             WHERE m.lifted_at IS NULL GROUP BY s.region",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        rows.into_iter().map(|(region, n)| Ok((format!("{region:02}").parse()?, n as u64))).collect()
     }
 
     fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>> {

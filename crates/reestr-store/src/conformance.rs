@@ -85,6 +85,7 @@ macro_rules! conformance_tests {
             reminders_follow_the_summons_and_the_clock_sends_each_once,
             mail_is_retried_with_backoff_set_aside_after_72_hours_and_never_sent_twice,
             preferences_hold_optional_mail_but_required_notices_always_go,
+            dashboards_count_each_step_on_its_local_day_by_region,
         );
     };
     (@each $harness:ty; $($name:ident),* $(,)?) => {
@@ -1455,4 +1456,48 @@ pub fn preferences_hold_optional_mail_but_required_notices_always_go<H: Harness>
     let n = f.reg.inbox(&me, None, 1).unwrap().remove(0);
     assert_eq!(n.content.kind, NoticeKind::CorrectionAnswered);
     assert!(n.content.en.body.contains("declined"));
+}
+
+pub fn dashboards_count_each_step_on_its_local_day_by_region<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let list = f.summoned(2, ts("2025-05-09T11:00:00Z"));
+    f.reg.run_clock(ts("2025-06-10T00:00:00Z"), 100).unwrap();
+    f.reg.act(&registrar("62-001"), &list[0].number, Command::Appear, ts("2025-06-11T07:30:00Z")).unwrap();
+    let now = ts("2025-06-12T00:00:00Z");
+    let supervisor = |r: &str| Principal {
+        actor: Actor::user(7, "sidorov"),
+        role: Role::Supervisor,
+        scope: Scope::Region(r.parse().unwrap()),
+    };
+
+    let a = f.reg.activity(&supervisor("62"), 40, now).unwrap();
+    assert_eq!(a.len(), 1);
+    let days = &a[0].days;
+    assert_eq!(days.len(), 40);
+    assert_eq!(days[0].date, Some(jiff::civil::date(2025, 5, 4)));
+    assert_eq!(days[39].date, Some(jiff::civil::date(2025, 6, 12)), "today in Moscow");
+    let on = |m: i8, d: i8| *days.iter().find(|x| x.date == Some(jiff::civil::date(2025, m, d))).unwrap();
+    assert_eq!(on(5, 9).issued, 2);
+    assert_eq!(on(5, 17).served, 2, "deemed served at 00:00 local, 16 May in UTC");
+    assert_eq!((on(6, 7).overdue, on(6, 7).measures_started), (2, 14));
+    assert_eq!((on(6, 11).appeared, on(6, 11).measures_lifted), (1, 7));
+    assert_eq!(on(6, 6).measures_in_force, 0);
+    assert_eq!(on(6, 10).measures_in_force, 14);
+    assert_eq!(on(6, 12).measures_in_force, 7);
+    assert_eq!(a[0].measures_in_force, 7);
+    let t = a[0].totals();
+    assert_eq!((t.issued, t.served, t.appeared, t.overdue, t.excused), (2, 2, 1, 2, 0));
+
+    // A short window sees only its days; an admin sees every region with activity; another
+    // region's supervisor sees only that region's (empty) days; a registrar sees none.
+    let short = f.reg.activity(&supervisor("62"), 3, now).unwrap();
+    assert_eq!(short[0].days.len(), 3);
+    assert_eq!(short[0].totals().appeared, 1);
+    assert_eq!(short[0].totals().issued, 0);
+    let admin = Principal { actor: Actor::user(1, "admin"), role: Role::Admin, scope: Scope::All };
+    assert_eq!(f.reg.activity(&admin, 40, now).unwrap(), a);
+    let other = f.reg.activity(&supervisor("12"), 40, now).unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].totals().issued + other[0].measures_in_force, 0);
+    assert!(matches!(f.reg.activity(&registrar("62-001"), 40, now), Err(StoreError::Access(_))));
 }

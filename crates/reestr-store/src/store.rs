@@ -380,6 +380,27 @@ pub struct MailStats {
     pub sent: u64,
     pub dead: u64,
 }
+/// How many events of one kind fell in one hour of one region: the raw counts of dashboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlyCount {
+    /// The region of the summons the event belongs to.
+    pub region: RegionCode,
+    /// The start of the hour (UTC) of the event's legal instant.
+    pub hour: Timestamp,
+    pub kind: EventKind,
+    pub count: u64,
+}
+
+/// The event kinds dashboards count.
+pub const ACTIVITY_KINDS: [EventKind; 7] = [
+    EventKind::SummonsPosted,
+    EventKind::SummonsServed,
+    EventKind::SummonsAppeared,
+    EventKind::SummonsExcused,
+    EventKind::SummonsOverdue,
+    EventKind::MeasureStarted,
+    EventKind::MeasureLifted,
+];
 
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
@@ -486,6 +507,14 @@ pub trait ReadTx {
     /// Reminders not done and due at `now`, the earliest first. Must not scan the rest.
     fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>>;
     fn next_reminder(&mut self) -> Result<Option<Timestamp>>;
+
+    // ---- dashboards ----
+
+    /// Events of the [`ACTIVITY_KINDS`] whose legal instant is at or after `since`, counted by
+    /// the region of their summons, the hour of that instant and the kind; one region's or all.
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>>;
+    /// Measures in force, by the region of their summons.
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>>;
 }
 
 pub trait WriteTx: ReadTx {

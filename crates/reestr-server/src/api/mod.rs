@@ -4,15 +4,15 @@
 mod admin;
 mod agencies;
 pub mod agency;
-mod auth;
+pub(crate) mod auth;
 mod corrections;
 pub mod dto;
-mod extracts;
+pub(crate) mod extracts;
 mod me;
 pub mod notices;
-mod persons;
+pub(crate) mod persons;
 mod public;
-mod summonses;
+pub(crate) mod summonses;
 
 use utoipa::{
     Modify, OpenApi,

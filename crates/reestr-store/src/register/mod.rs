@@ -8,6 +8,7 @@ mod agencies;
 mod auth;
 mod border;
 mod corrections;
+mod dashboard;
 mod deliveries;
 mod keys;
 mod notices;
@@ -34,6 +35,7 @@ pub use auth::{
 };
 pub use border::MeasureInForce;
 pub use corrections::CorrectionView;
+pub use dashboard::{DayCounts, RegionActivity};
 pub use deliveries::{
     Breach, CLAIM, CONFIRM_WITHIN, Confirmation, FeedItem, FeedPage, IDENTITY_FIELDS, MAX_PAGE, PersonIdentity,
     PushBatch, PushItem, PushResult, RETRY_WINDOW, backoff,
