@@ -116,6 +116,12 @@ correction-rejected = Rejected
 subject-field = Field: { $value }
 subject-summons = Summons No. { $value }
 
+nav-notices = Notices
+notices-title = Notices
+notices-intro = Everything the register told you, newest first. Each notice has a code: any notice that reached you by e-mail can be checked with it on the check page.
+notices-verify = Check a notice by its code
+notices-none = No notices yet.
+notices-code = Verification code
 reads-title = Who read my data
 reads-intro = Every read of your data by an official or an agency is recorded in the register's log. Here are all of them, newest first.
 reads-none = Nobody but you has read your data.

@@ -58,6 +58,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/extracts/{number}", get(portal::extract))
         .route("/corrections", get(portal::corrections).post(portal::file_correction))
         .route("/reads", get(portal::reads))
+        .route("/notices", get(portal::notices))
         .route("/console", get(console::home))
         .route("/console/search", post(console::search))
         .route("/console/persons/{id}", get(console::person).post(console::reveal))
@@ -178,6 +179,7 @@ impl Web {
                 ("/extracts", "nav-extracts"),
                 ("/corrections", "nav-corrections"),
                 ("/reads", "nav-reads"),
+                ("/notices", "nav-notices"),
             ],
             Some(Role::Supervisor | Role::Admin) => &[
                 ("/console", "nav-search"),

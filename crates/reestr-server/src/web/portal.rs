@@ -376,3 +376,46 @@ pub async fn reads(State(state): State<AppState>, web: Web) -> Response {
     .await;
     web.respond(r)
 }
+
+/// One notice in the account's inbox.
+#[derive(Debug)]
+pub struct NoticeLine {
+    pub at: String,
+    pub subject: String,
+    pub body: String,
+    pub next: String,
+    pub code: String,
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+struct NoticesPage<'a> {
+    w: &'a Web,
+    notices: Vec<NoticeLine>,
+    safety: &'static str,
+}
+
+/// `/notices`: the notices the register sent, newest first, each with its verification code.
+pub async fn notices(State(state): State<AppState>, web: Web) -> Response {
+    let r = async {
+        let who = web.who()?;
+        own(&who)?;
+        let items = state.blocking(move |reg, _| Ok(reg.inbox(&who, None, 100)?)).await?;
+        let notices = items
+            .iter()
+            .map(|n| {
+                let text = n.content.text(web.i.lang);
+                NoticeLine {
+                    at: web.i.instant(&n.created_at),
+                    subject: text.subject.clone(),
+                    body: text.body.clone(),
+                    next: text.next.clone(),
+                    code: n.code.clone(),
+                }
+            })
+            .collect();
+        web.render(&NoticesPage { w: &web, notices, safety: reestr_core::notice::safety_line(web.i.lang) })
+    }
+    .await;
+    web.respond(r)
+}

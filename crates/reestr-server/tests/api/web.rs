@@ -199,6 +199,14 @@ async fn an_appearance_recorded_in_the_console_lifts_the_measures_the_citizen_se
     let (_, _, after) = page(&w, CitizenA, "/").await;
     assert!(after.contains("Сейчас на вас не действует ни одно ограничение"), "{after}");
     assert!(after.contains("Вы явились 10 июня 2025 г., 12:00"), "{after}");
+    // The account's inbox tells of it, with a code the public page checks.
+    let (status, _, inbox) = page(&w, CitizenA, "/notices").await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    assert!(inbox.contains(&format!("Ограничения сняты (№ {n})")), "{inbox}");
+    assert!(inbox.contains("<code>") && inbox.contains("href=\"/notices/verify\""), "{inbox}");
+    assert!(inbox.contains(reestr_core::notice::safety_line(reestr_core::measure::Lang::Ru)));
+    let (status, _, _) = page(&w, Registrar, "/notices").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only a citizen has an inbox");
     // Acting on a closed summons is a clear 409, not a failure of the register.
     let (status, _, html) = post(&w, Registrar, &at, &format!("{at}/appear"), &[], None, None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
