@@ -21,7 +21,9 @@ use reestr_store::{
 pub struct Db {
     /// The database: sqlite://FILE (the default: one file, nothing to install) or
     /// postgres://USER@HOST:PORT/DATABASE for a national deployment.
-    #[arg(long = "db", global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
+    // The id is not the field's name: a subcommand's own `--url` (a webhook's) would otherwise
+    // be taken for the database.
+    #[arg(id = "db", long = "db", global = true, env = "REESTR_DATABASE_URL", default_value = "sqlite://reestr.db")]
     pub url: String,
 
     /// A streaming replica of the PostgreSQL database: it serves reads, while writes, and reads
@@ -238,11 +240,7 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<()> {
         (Some(from), false) => {
             let to = keys_dir(&sqlite_path(&args.to)?);
             if from.is_dir() && !to.exists() {
-                std::fs::create_dir_all(&to)?;
-                for entry in std::fs::read_dir(&from)? {
-                    let entry = entry?;
-                    std::fs::copy(entry.path(), to.join(entry.file_name()))?;
-                }
+                copy_dir(&from, &to)?;
                 println!("the copy's keys, the source's, are in {}", to.display());
             }
         }
@@ -250,6 +248,17 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<()> {
             println!("open the copy with the source's keys: REESTR_KEYS_DIR={}", from.display());
         }
         (None, _) => println!("open the copy with the source's keys"),
+    }
+    Ok(())
+}
+
+/// Copies the files of a key directory to a new one.
+pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))
+            .with_context(|| format!("copying {} to {}", entry.path().display(), to.display()))?;
     }
     Ok(())
 }

@@ -114,6 +114,10 @@ pub fn run(
             secure_cookies: false,
             no_clock: false,
             no_dispatcher: false,
+            smtp_url: std::env::var("REESTR_SMTP_URL").ok(),
+            smtp_from: std::env::var("REESTR_SMTP_FROM")
+                .unwrap_or_else(|_| "Реестр воинского учёта <notices@reestr.invalid>".into()),
+            smtp_user: std::env::var("REESTR_SMTP_USER").ok(),
         };
         serve::run(reg, &serve_args, keys, &db.url, at)?;
     }
@@ -249,6 +253,20 @@ fn accounts(reg: &Register, op: &Principal, rng: &mut StdRng, now: Timestamp) ->
         .cloned()
         .context("no commissariat")?;
     let region = commissariat.region();
+    // A security service reads the citizen's record with a stated purpose: the seed policy tells
+    // the person, so the inbox shows that notice beside the summons's.
+    let security = Principal {
+        actor: reestr_core::event::Actor::key("demo", "security-service"),
+        role: Role::SecurityService,
+        scope: Scope::All,
+    };
+    reg.read_person(&security, person, None, Some("проверка по запросу 12/7 (демонстрация)"), now)?;
+    let me = Principal { actor: op.actor.clone(), role: Role::Citizen, scope: Scope::Person(person) };
+    let inbox = reg.inbox(&me, None, reestr_store::MAX_INBOX_PAGE)?;
+    println!("The demo citizen's inbox holds {} notices, newest first:", inbox.len());
+    for n in inbox.iter().take(8) {
+        println!("  {}  {}  code {}", n.created_at, n.content.ru.subject, n.code);
+    }
     demo_campaigns(reg, op, region, now)?;
     let mut out = Accounts::default();
     let roles: [(&str, Role, Scope); 6] = [
@@ -339,6 +357,8 @@ fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {
     }
     println!("  measures in force: {}", s.measures_in_force);
     println!("  events in the log: {}", s.last_event);
+    let mail = reg.mail_stats()?;
+    println!("  notices' e-mails: {} sent, {} waiting, {} failed", mail.sent, mail.pending, mail.dead);
     Ok(())
 }
 
@@ -367,6 +387,9 @@ fn print_accounts(a: &Accounts, file: &std::path::Path, now: Timestamp, listen: 
         "\nLog in: curl -c jar -H 'Content-Type: application/json' -d '{{\"login\":\"citizen\",\"password\":\"…\"}}' http://{listen}/api/v1/auth/login"
     );
     println!("Then:   curl -b jar http://{listen}/api/v1/me/summonses");
+    println!(
+        "        curl -b jar http://{listen}/api/v1/me/notices   (the inbox; check a code at http://{listen}/notices/verify)"
+    );
     println!(
         "Staff add \"totp\" (the current code); agencies send Authorization: Bearer KEY. The API: http://{listen}/api/openapi.json"
     );

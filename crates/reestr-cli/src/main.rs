@@ -2,6 +2,7 @@
 
 mod admin;
 mod agency;
+mod backup;
 mod campaign;
 mod db;
 mod demo;
@@ -144,6 +145,16 @@ enum Command {
     /// Work on whole databases.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Back the whole register up to one file while it works (SQLite: an online copy;
+    /// PostgreSQL: pg_dump's custom format), with its keys in FILE.keys/.
+    ///
+    /// Example: reestr backup --out reestr-2025-06-07.backup
+    Backup(backup::BackupArgs),
+    /// Restore a backup into the database --db names (a new one, or with --force one that holds
+    /// a register), with its keys; then `reestr audit verify` checks it.
+    ///
+    /// Example: reestr restore reestr-2025-06-07.backup --db sqlite://restored.db
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -422,6 +433,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&cli.db, &args, &cli.keys, now, cli.at)?,
         Command::Migrate => db::migrate(&cli.db)?,
         Command::Db(cmd) => db::run(cmd)?,
+        Command::Backup(args) => backup::backup(&cli.db, &cli.keys, &args)?,
+        Command::Restore(args) => backup::restore(&cli.db, &cli.keys, &args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

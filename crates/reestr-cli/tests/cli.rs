@@ -8,11 +8,30 @@ use std::{
 
 struct Env {
     dir: tempfile::TempDir,
+    /// A PostgreSQL schema for the register instead of a file beside the test.
+    pg: Option<reestr_postgres::testing::Schema>,
 }
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env { dir: tempfile::tempdir().unwrap(), pg: None }
+    }
+
+    /// A register in a schema of its own on REESTR_TEST_POSTGRES's server; None when none is named.
+    fn postgres() -> Option<Env> {
+        let schema = reestr_postgres::testing::Schema::new(&reestr_postgres::testing::url()?);
+        drop(schema.open());
+        Some(Env { dir: tempfile::tempdir().unwrap(), pg: Some(schema) })
+    }
+
+    /// The binary, with the register's database (and, on PostgreSQL, its keys' directory).
+    fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_reestr"));
+        c.env("REESTR_DATABASE_URL", self.db()).current_dir(self.dir.path());
+        if self.pg.is_some() {
+            c.env("REESTR_KEYS_DIR", self.path("keys"));
+        }
+        c
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -20,16 +39,17 @@ impl Env {
     }
 
     fn db(&self) -> String {
-        format!("sqlite://{}", self.path("reestr.db").display())
+        match &self.pg {
+            Some(schema) => {
+                let sep = if schema.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}options=-c%20search_path%3D{}", schema.url, schema.name)
+            }
+            None => format!("sqlite://{}", self.path("reestr.db").display()),
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_reestr"))
-            .args(args)
-            .env("REESTR_DATABASE_URL", self.db())
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
+        self.command().args(args).output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -271,9 +291,9 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_resumes_it() {
     reestr_synth::Population::new(3, &regions, jiff::civil::date(2026, 1, 1))
         .write_csv(std::fs::File::create(&file).unwrap(), 30_000)
         .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reestr"))
+    let mut child = env
+        .command()
         .args(["import", "persons", p(&file), "--batch", "100"])
-        .env("REESTR_DATABASE_URL", env.db())
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -377,6 +397,8 @@ fn the_database_file_holds_no_sensitive_value_in_clear() {
     let env = Env::new();
     env.ok(&["demo", "--no-serve", "--persons", "300"]);
     let db = env.path("reestr.db");
+    // The demo fills the inboxes, and the e-mail outbox with the synthetic addresses, sealed.
+    assert!(count(&db, "notices") > 100 && count(&db, "notice_mail") > 100, "{}", count(&db, "notices"));
     let mut bytes = std::fs::read(&db).unwrap();
     bytes.extend(std::fs::read(env.path("reestr.db-wal")).unwrap_or_default());
     let contains = |needle: &str| memchr::memmem::find(&bytes, needle.as_bytes()).is_some();
@@ -406,10 +428,10 @@ fn free_port() -> u16 {
 }
 
 fn serve(env: &Env, port: u16) -> std::process::Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reestr"))
+    let mut child = env
+        .command()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--no-clock", "--no-dispatcher"])
         .args(["--at", "2025-06-08T00:00:00Z"])
-        .env("REESTR_DATABASE_URL", env.db())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -425,9 +447,19 @@ fn serve(env: &Env, port: u16) -> std::process::Child {
 }
 
 #[test]
-fn the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order() {
+fn the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order_on_sqlite() {
+    the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order(Env::new());
+}
+
+#[test]
+fn the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order_on_postgres() {
+    if let Some(env) = Env::postgres() {
+        the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order(env);
+    }
+}
+
+fn the_reference_consumer_killed_mid_batch_and_a_restarted_register_still_get_every_item_once_in_order(env: Env) {
     use std::io::{BufRead, BufReader};
-    let env = Env::new();
     let file = env.path("few.csv");
     reestr_synth::Population::new(7, &["62".parse().unwrap()], jiff::civil::date(2025, 1, 1))
         .write_csv(std::fs::File::create(&file).unwrap(), 12)

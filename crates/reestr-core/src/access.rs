@@ -299,6 +299,16 @@ impl Principal {
         }
     }
 
+    /// Which region's dashboards the principal may see: its own region (a supervisor), or every
+    /// region (`None`: an admin or the operator). Dashboards hold counts, no personal data.
+    pub fn dashboard_scope(&self) -> Result<Option<RegionCode>, AccessError> {
+        match (&self.role, &self.scope) {
+            (Role::Admin | Role::Operator, _) => Ok(None),
+            (Role::Supervisor, Scope::Region(r)) => Ok(Some(*r)),
+            _ => Err(AccessError::Forbidden),
+        }
+    }
+
     /// May list campaigns (each shown only if [`Principal::may_run_campaign`] allows it)?
     pub fn may_list_campaigns(&self) -> Result<(), AccessError> {
         allow(matches!(self.role, Role::Registrar | Role::Supervisor | Role::Admin | Role::Operator))

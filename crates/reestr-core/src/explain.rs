@@ -3,7 +3,10 @@
 //! Russian first, English second; instants in the commissariat's local time, written as people
 //! write them.
 
-use jiff::{Timestamp, civil::DateTime};
+use jiff::{
+    Timestamp,
+    civil::{Date, DateTime},
+};
 use serde::Serialize;
 
 use crate::{
@@ -42,13 +45,18 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
+/// A date as people write it: `9 мая 2025 г.` or `9 May 2025`.
+pub fn local_date(d: Date, lang: Lang) -> String {
+    let m = (d.month() - 1) as usize;
+    match lang {
+        Lang::Ru => format!("{} {} {} г.", d.day(), MONTHS_RU[m], d.year()),
+        Lang::En => format!("{} {} {}", d.day(), MONTHS_EN[m], d.year()),
+    }
+}
+
 /// A local date and time as people write it: `9 мая 2025 г., 14:00` or `9 May 2025, 14:00`.
 pub fn local_datetime(dt: DateTime, lang: Lang) -> String {
-    let m = (dt.month() - 1) as usize;
-    match lang {
-        Lang::Ru => format!("{} {} {} г., {:02}:{:02}", dt.day(), MONTHS_RU[m], dt.year(), dt.hour(), dt.minute()),
-        Lang::En => format!("{} {} {}, {:02}:{:02}", dt.day(), MONTHS_EN[m], dt.year(), dt.hour(), dt.minute()),
-    }
+    format!("{}, {:02}:{:02}", local_date(dt.date(), lang), dt.hour(), dt.minute())
 }
 
 /// An instant in a zone, as people write it.

@@ -13,6 +13,7 @@ pub mod event;
 pub mod explain;
 pub mod ids;
 pub mod measure;
+pub mod notice;
 pub mod person;
 pub mod policy;
 pub mod region;

@@ -98,6 +98,18 @@ pub struct Policy {
     pub service: ServiceRules,
     pub report_window: ReportWindow,
     pub measures: BTreeMap<MeasureKind, Trigger>,
+    /// What the person is told beyond what the law requires.
+    #[serde(default)]
+    pub notices: NoticeRules,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeRules {
+    /// Whether a read of the record by a security service is told to the person as a notice
+    /// (every read is listed in the personal account either way).
+    #[serde(default)]
+    pub tell_security_service_reads: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ mod issue;
 pub mod pdf;
 mod qr;
 pub mod verify;
-mod view;
+pub mod view;
 
 pub use error::DocsError;
 pub use issue::{Extracts, Lookup};

@@ -134,6 +134,21 @@ fn checkpoints_are_per_batch_and_consistent_with_each_other() {
     assert!(audit(&**w.ledger.store(), &w.codec, &w.keys.verifiers).unwrap().is_clean());
 }
 
+/// Found by the crash harness: a checkpoint of the empty log (a register's first `reestr log
+/// checkpoint`) made every later signing fail, since RFC 6962 has no proof from size 0.
+#[test]
+fn a_checkpoint_of_the_empty_log_is_extended_by_the_next() {
+    let w = world(0);
+    let empty = w.ledger.checkpoint(&w.keys, now()).unwrap();
+    assert_eq!(empty.size, 0);
+    w.reg
+        .set_rollout(&Principal::operator("t"), "77".parse().unwrap(), reestr_core::region::Rollout::Live, now())
+        .unwrap();
+    let next = w.ledger.checkpoint(&w.keys, now()).unwrap();
+    assert_eq!(next.size, 1);
+    assert!(audit(&**w.ledger.store(), &w.codec, &w.keys.verifiers).unwrap().is_clean());
+}
+
 #[test]
 fn the_register_refuses_to_sign_a_tree_inconsistent_with_its_last_checkpoint() {
     let w = world(2);

@@ -204,7 +204,10 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
              SELECT setval(pg_get_serial_sequence('deliveries', 'id'), coalesce(max(id), 0) + 1, false)
                FROM deliveries;
              SELECT setval(pg_get_serial_sequence('campaigns', 'id'), coalesce(max(id), 0) + 1, false)
-               FROM campaigns;",
+               FROM campaigns;
+             SELECT setval(pg_get_serial_sequence('notices', 'id'), coalesce(max(id), 0) + 1, false) FROM notices;
+             SELECT setval(pg_get_serial_sequence('notice_mail', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM notice_mail;",
         )
         .map_err(backend)?;
     let last = tx.conn.client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).map_err(backend)?;

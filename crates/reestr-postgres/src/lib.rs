@@ -22,11 +22,14 @@
 //! after the write): then to the primary, so a process always reads its own writes.
 
 mod agencies;
+pub mod backup;
 mod campaigns;
 mod image;
+mod notices;
 mod persons;
 mod pool;
 mod sql;
+pub mod testing;
 mod tx;
 
 use std::sync::{

@@ -110,6 +110,18 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// Closes the idle connections on a thread of their own: the client closes a connection by
+    /// blocking on a runtime of its own, which would panic on an async runtime's worker thread,
+    /// where a server may drop the last handle on the store.
+    fn drop(&mut self) {
+        let idle = self.state.get_mut().map(|s| std::mem::take(&mut s.idle)).unwrap_or_default();
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new().name("reestr-pg-close".into()).spawn(move || drop(idle));
+        }
+    }
+}
+
 /// A connection on loan from a [`Pool`]; it goes back when dropped (or is closed, if broken).
 pub(crate) struct Pooled<'p> {
     pool: &'p Pool,

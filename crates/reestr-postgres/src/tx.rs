@@ -11,15 +11,16 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, Inserted,
-    KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow, ReadTx, Result, SessionRow,
-    StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
-    UnconfirmedFilter, UserRow, WriteTx,
+    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
+    HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery,
+    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint,
+    StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow,
+    WriteTx,
     image::{ImageRow, Table},
 };
 
 use crate::{
-    agencies, campaigns,
+    agencies, campaigns, notices,
     pool::Conn,
     sql::{Micros, backend},
 };
@@ -194,6 +195,18 @@ impl<'c> PgTx<'c> {
         self.conn.client.query(&stmt, params).map_err(backend)
     }
 
+    /// A query of tables this transaction never holds writes back for (persons, notices and
+    /// their outbox, preferences): it need not send the buffered ones first, so the clock's
+    /// notices do not break its bulk writes into one round of COPYs per summons.
+    pub(crate) fn query_now(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        let stmt = self.conn.statement(sql)?;
+        self.conn.client.query(&stmt, params).map_err(backend)
+    }
+
     pub(crate) fn execute(
         &mut self,
         sql: &'static str,
@@ -208,7 +221,7 @@ impl<'c> PgTx<'c> {
         sql: &'static str,
         key: &(dyn postgres::types::ToSql + Sync),
     ) -> Result<Option<StoredPerson>> {
-        Ok(self.query(sql, &[key])?.first().map(decode_person))
+        Ok(self.query_now(sql, &[key])?.first().map(decode_person))
     }
 
     fn summonses_where(
@@ -589,6 +602,54 @@ impl ReadTx for PgTx<'_> {
         self.query(CHECKPOINT_LAST, &[])?.first().map(checkpoint_row).transpose()
     }
 
+    fn notices_of(&mut self, person: PersonId, before: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+        notices::notices_of(self, person, before, limit)
+    }
+
+    fn notice(&mut self, id: i64) -> Result<Option<NoticeRow>> {
+        notices::notice_where(self, Some(id), None)
+    }
+
+    fn notice_by_code(&mut self, code_hash: &[u8]) -> Result<Option<NoticeRow>> {
+        notices::notice_where(self, None, Some(code_hash))
+    }
+
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+        notices::notices_after(self, after, limit)
+    }
+
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>> {
+        notices::mail_after(self, after, limit)
+    }
+
+    fn mail(&mut self, id: i64) -> Result<Option<MailRow>> {
+        notices::mail(self, id)
+    }
+
+    fn mail_of(&mut self, notice: i64) -> Result<Vec<MailRow>> {
+        notices::mail_of(self, notice)
+    }
+
+    fn mail_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<MailRow>> {
+        notices::mail_due(self, now, limit)
+    }
+
+    fn mail_stats(&mut self) -> Result<MailStats> {
+        notices::mail_stats(self)
+    }
+
+    fn notice_preferences(&mut self, person: PersonId) -> Result<Option<String>> {
+        notices::preferences(self, person)
+    }
+
+    fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>> {
+        notices::due_reminders(self, now, limit)
+    }
+
+    fn next_reminder(&mut self) -> Result<Option<Timestamp>> {
+        notices::next_reminder(self)
+    }
+
     fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>> {
         let rows = self.query(
             "SELECT number, person_id, kind, made_at, event_seq, document FROM extracts WHERE number = $1",
@@ -658,6 +719,42 @@ impl ReadTx for PgTx<'_> {
 
     fn cohort(&mut self, filter: &reestr_store::CohortFilter) -> Result<Vec<reestr_store::CohortCandidate>> {
         campaigns::cohort(self, filter)
+    }
+
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>> {
+        // An event is recorded at or after its legal instant, so the condition on recorded_at
+        // (the partitioning column) holds for every row wanted and prunes the older partitions.
+        let kinds: Vec<&str> = ACTIVITY_KINDS.iter().map(|k| k.as_str()).collect();
+        let region = region.map(|r| r.to_string());
+        self.query(
+            "SELECT left(summons, 2), floor(extract(epoch FROM effective_at) / 3600)::bigint, kind, count(*)
+             FROM events
+             WHERE recorded_at >= $1 AND effective_at >= $1 AND summons IS NOT NULL AND kind = ANY($2)
+               AND ($3::text IS NULL OR left(summons, 2) = $3)
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            &[&Micros::of(since), &kinds, &region],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(HourlyCount {
+                region: r.get::<_, &str>(0).parse()?,
+                hour: Timestamp::from_second(r.get::<_, i64>(1) * 3600)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                kind: r
+                    .get::<_, &str>(2)
+                    .parse()
+                    .map_err(|e: reestr_core::event::UnknownEventKind| StoreError::Corrupt(e.to_string()))?,
+                count: r.get::<_, i64>(3) as u64,
+            })
+        })
+        .collect()
+    }
+
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>> {
+        self.query("SELECT region, count(*) FROM measures WHERE lifted_at IS NULL GROUP BY region", &[])?
+            .iter()
+            .map(|r| Ok((format!("{:02}", r.get::<_, i64>(0)).parse()?, r.get::<_, i64>(1) as u64)))
+            .collect()
     }
 
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
@@ -1080,6 +1177,39 @@ impl WriteTx for PgTx<'_> {
             &[&e.number, &e.person.0, &e.kind, &Micros::of(e.made_at), &(e.event_seq as i64), &e.document],
         )?;
         Ok(())
+    }
+
+    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>> {
+        notices::insert_notice(self, row)
+    }
+
+    fn insert_mail(&mut self, row: &MailRow) -> Result<bool> {
+        notices::insert_mail(self, row)
+    }
+
+    fn update_mail(&mut self, row: &MailRow) -> Result<()> {
+        notices::update_mail(self, row)
+    }
+
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()> {
+        notices::reseal_notice(self, id, content)
+    }
+
+    fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()> {
+        notices::set_preferences(self, person, prefs, at)
+    }
+
+    fn schedule_reminders(
+        &mut self,
+        summons: &SummonsNumber,
+        person: PersonId,
+        due: &[(String, Timestamp)],
+    ) -> Result<()> {
+        notices::schedule_reminders(self, summons, person, due)
+    }
+
+    fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()> {
+        notices::finish_reminder(self, summons, kind, due, at)
     }
 
     fn insert_agency(&mut self, row: &AgencyRow) -> Result<i64> {

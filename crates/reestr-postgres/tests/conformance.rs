@@ -1,10 +1,8 @@
 //! The store's conformance suite on PostgreSQL, when REESTR_TEST_POSTGRES names a server.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::Schema;
+use reestr_postgres::testing::{self, Schema};
 use reestr_store::{
     Store,
     conformance::Harness,
@@ -19,11 +17,11 @@ struct Pg {
 
 impl Harness for Pg {
     fn available() -> bool {
-        common::url().is_some()
+        testing::url().is_some()
     }
 
     fn fresh() -> Self {
-        let url = common::url().expect("available() said so");
+        let url = testing::url().expect("available() said so");
         let schema = Schema::new(&url);
         Pg { store: Arc::new(schema.open()), schema }
     }

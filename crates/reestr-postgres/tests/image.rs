@@ -3,14 +3,13 @@
 //! from the events) and the region of a measure (its partition, taken from its summons).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use reestr_postgres::testing;
 use reestr_store::image::Table;
 
 #[test]
 fn the_image_covers_every_table_and_column() {
-    let Some(url) = common::url() else { return };
-    let schema = common::Schema::new(&url);
+    let Some(url) = testing::url() else { return };
+    let schema = testing::Schema::new(&url);
     drop(schema.open());
     let mut c = schema.client();
     let only_here = ["log_head", "refinery_schema_history"];

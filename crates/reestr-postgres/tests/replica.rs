@@ -3,16 +3,14 @@
 //! real streaming replica when REESTR_TEST_POSTGRES_REPLICA names one (`.ci/postgres` makes it).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use common::Schema;
 use jiff::Timestamp;
 use reestr_core::{access::Principal, region::Rollout};
+use reestr_postgres::testing::{self, Schema};
 use reestr_postgres::{PgStore, ReadRouting};
 use reestr_store::{Codec, Keyring, Register, Store};
 
@@ -36,7 +34,7 @@ struct Database {
 
 impl Database {
     fn new(url: &str) -> Database {
-        let name = common::unique_name("reestr_fake_replica");
+        let name = testing::unique_name("reestr_fake_replica");
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
         c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
         Database { admin: url.to_owned(), name }
@@ -59,7 +57,7 @@ impl Drop for Database {
 
 #[test]
 fn reads_go_to_the_replica_until_this_process_writes_what_it_lacks() {
-    let Some(url) = common::url() else { return };
+    let Some(url) = testing::url() else { return };
     // The stand-in replica: another database, whose register differs in one region's state.
     let other = Database::new(&url);
     let primary = Schema::new(&url);
@@ -86,7 +84,7 @@ fn reads_go_to_the_replica_until_this_process_writes_what_it_lacks() {
 
 #[test]
 fn a_streaming_replica_serves_reads_and_never_hides_a_write() {
-    let Some(url) = common::url() else { return };
+    let Some(url) = testing::url() else { return };
     let Ok(replica) = std::env::var("REESTR_TEST_POSTGRES_REPLICA") else {
         eprintln!("note: REESTR_TEST_POSTGRES_REPLICA is not set, so no streaming replica is tested");
         return;

@@ -1,5 +1,5 @@
 //! The legal clock as a task: sleep until the earliest due instant (at most a minute), apply
-//! everything due, repeat. It catches up after downtime because the store keeps what is due.
+//! everything due (the summonses' steps, then the reminders), repeat. It catches up after downtime because the store keeps what is due.
 
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ pub async fn clock_task(state: AppState) {
             if let Err(e) = register.run_clock(now, 1000) {
                 eprintln!("the legal clock failed: {} (will retry)", reestr_core::ErrorCode::code(&e));
             }
-            register.next_due().ok().flatten()
+            register.next_wake().ok().flatten()
         })
         .await
         .ok()

@@ -25,7 +25,7 @@ pub struct Caller(pub Principal);
 
 /// Requests that change something, made with a session cookie, must come from the register's
 /// own pages: a cross-site `Origin` or `Sec-Fetch-Site` is refused.
-fn same_site(parts: &Parts) -> bool {
+pub(crate) fn same_site(parts: &Parts) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
@@ -72,6 +72,19 @@ impl FromRequestParts<AppState> for Caller {
         }
         let session = state.blocking(move |reg, now| reg.session(&token, now).map_err(ApiError::from)).await?;
         session.map(|s| Caller(s.principal)).ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+/// The caller if there is a valid session or key, else nobody (for pages anyone may use that
+/// show more to the person concerned).
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(MaybeCaller(Caller::from_request_parts(parts, state).await.ok().map(|c| c.0)))
     }
 }
 

@@ -11,7 +11,10 @@ mod dispatch;
 pub mod error;
 mod extract;
 mod log;
+mod mail;
+mod notice_page;
 mod ops;
+mod web;
 
 use std::{
     sync::{Arc, Mutex},
@@ -30,6 +33,7 @@ pub use crate::{
     clock::clock_task,
     dispatch::dispatch_task,
     extract::{DEVICE_COOKIE, PURPOSE_HEADER, SESSION_COOKIE},
+    mail::{SmtpSettings, check_smtp, mail_task},
 };
 
 /// Where the service takes "now" from: the system clock in production, a settable one in tests
@@ -87,6 +91,8 @@ pub struct Settings {
     pub dispatch_interval: Duration,
     /// How long a webhook has to answer before the attempt counts as failed.
     pub webhook_timeout: Duration,
+    /// Send notices by e-mail through this server (none: the inbox only).
+    pub smtp: Option<SmtpSettings>,
 }
 
 impl Default for Settings {
@@ -98,6 +104,7 @@ impl Default for Settings {
             run_dispatcher: true,
             dispatch_interval: dispatch::DISPATCH_INTERVAL,
             webhook_timeout: dispatch::WEBHOOK_TIMEOUT,
+            smtp: None,
         }
     }
 }
@@ -167,6 +174,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json((*doc).clone()) }))
         .merge(ops::router())
         .merge(log::router())
+        .merge(notice_page::router())
+        .merge(web::router(&state))
         .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -199,6 +208,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     }
     if state.settings.run_dispatcher {
         tokio::spawn(dispatch_task(state.clone()));
+        tokio::spawn(mail_task(state.clone()));
     }
     tokio::spawn(log::checkpoint_task(state.clone()));
     tokio::spawn(resume_campaigns(state.clone()));

@@ -102,7 +102,7 @@ pub(crate) fn lookup(
     state.blocking(move |_, _| s.ledger.extracts.lookup(&number, &s.ledger.keys.verifiers).map_err(internal))
 }
 
-const PAGE_STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:0}main{max-width:800px;margin:0 auto;padding:24px}\
+pub(crate) const PAGE_STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:0}main{max-width:800px;margin:0 auto;padding:24px}\
 .verdict{padding:12px 16px;border:2px solid}.genuine{border-color:#0a6b2d;color:#0a6b2d}.altered{border-color:#a30000;color:#a30000}\
 .unknown{border-color:#555;color:#333}";
 

@@ -80,10 +80,15 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         .blocking(|reg, now| {
             let stats = reg.stats()?;
             let lag = reg.next_due()?.map_or(0.0, |due| now.duration_since(due).as_secs_f64().max(0.0));
-            Ok((stats, lag, reg.agencies_with_stats(now)?))
+            Ok((stats, lag, reg.agencies_with_stats(now)?, reg.mail_stats()?))
         })
         .await;
-    if let Ok((stats, lag, agencies)) = figures {
+    if let Ok((stats, lag, agencies, mail)) = figures {
+        for (state, n) in
+            [("pending", mail.pending), ("retrying", mail.retrying), ("sent", mail.sent), ("failed", mail.dead)]
+        {
+            metrics::gauge!("reestr_notice_mail", "state" => state).set(n as f64);
+        }
         for a in agencies {
             let name = a.name.clone();
             metrics::gauge!("reestr_unconfirmed_deliveries", "agency" => name.clone()).set(a.stats.unconfirmed as f64);

@@ -26,6 +26,11 @@ const T0: &str = "2025-06-10T09:00:00Z";
 
 #[path = "api/hostile.rs"]
 mod hostile;
+#[path = "api/web.rs"]
+mod web;
+
+#[path = "api/notices.rs"]
+mod notices;
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -73,6 +78,7 @@ struct World {
     clients: Vec<(Who, Client)>,
     agency_key: String,
     security_key: String,
+    clock: Arc<FixedClock>,
 }
 
 fn op() -> Principal {
@@ -141,7 +147,7 @@ impl World {
         let signing = reestr_ledger::keys::SigningKeyPair::generate("reestr.test/log").unwrap();
         let keys = reestr_ledger::keys::KeyRing::new(signing, Default::default()).unwrap();
         let extracts = reestr_docs::Extracts::new(reg.store().clone(), reg.codec().clone(), "http://reestr.test");
-        let state = AppState::new(reg.clone(), LedgerState { keys, extracts }, clock, settings);
+        let state = AppState::new(reg.clone(), LedgerState { keys, extracts }, clock.clone(), settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(reestr_server::serve(listener, state));
@@ -181,7 +187,7 @@ impl World {
         let security_key = reg.create_key(&op(), "fsb", now).unwrap().key;
         clients.push((Who::Agency, Client::new()));
         clients.push((Who::Security, Client::new()));
-        World { _dir: dir, reg, base, person_a, clients, agency_key, security_key }
+        World { _dir: dir, reg, base, person_a, clients, agency_key, security_key, clock }
     }
 
     /// Sends a request as `who`: people by session, agencies by key. The security service always
@@ -229,7 +235,7 @@ impl World {
         let login = format!("admin{}", rand_suffix());
         let password = "admin password 1".to_owned();
         let new = NewUser { login: login.clone(), role: Role::Admin, scope: Scope::All, password: password.clone() };
-        let (_, seed) = reg.add_user(&op(), new, now).unwrap();
+        let (_, seed) = tokio::task::block_in_place(|| reg.add_user(&op(), new, now)).unwrap();
         let client = Client::builder().cookie_store(true).build().unwrap();
         let totp = seed.map(|s| reestr_store::totp_code(&s, now).unwrap());
         let body = json!({ "login": login, "password": password, "totp": totp });
@@ -347,6 +353,40 @@ fn cases() -> Vec<Case> {
             finds: false,
             purpose: false,
             call: |_| (Method::GET, "/api/v1/auth/session".into(), None),
+        },
+        Case {
+            name: "notices/verify",
+            allowed: public,
+            finds: false,
+            purpose: false,
+            call: |_| (Method::POST, "/api/v1/notices/verify".into(), Some(json!({ "code": "0000-0000-0000" }))),
+        },
+        Case {
+            name: "me/notices",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/notices?limit=5".into(), None),
+        },
+        Case {
+            name: "me/notices/preferences",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/me/notices/preferences".into(), None),
+        },
+        Case {
+            name: "me/notices/preferences put",
+            allowed: &[CitizenA, CitizenB],
+            finds: false,
+            purpose: false,
+            call: |_| {
+                (
+                    Method::PUT,
+                    "/api/v1/me/notices/preferences".into(),
+                    Some(json!({ "email": ["appointment_reminder"], "quiet_hours": null })),
+                )
+            },
         },
         Case {
             name: "me",
@@ -1069,6 +1109,7 @@ async fn bad_requests_get_json_errors_with_stable_codes() {
         "reestr_delivery_breaches{agency=\"border\"}",
         "reestr_pending_deliveries{agency=\"border\"}",
         "reestr_dead_letters{agency=\"border\"}",
+        "reestr_notice_mail{state=\"failed\"}",
     ] {
         assert!(text.contains(name), "{name} missing from /metrics");
     }

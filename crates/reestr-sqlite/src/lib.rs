@@ -5,7 +5,9 @@
 //! from a small pool and see consistent snapshots while the writer works.
 
 mod agencies;
+mod backup;
 mod campaigns;
+mod notices;
 mod tx;
 
 use std::{
@@ -18,6 +20,7 @@ use reestr_core::region::Directory;
 use reestr_store::{ReadTx, Result, Store, StoreError, WriteTx};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use crate::backup::check_backup;
 use crate::tx::SqliteTx;
 
 mod embedded {

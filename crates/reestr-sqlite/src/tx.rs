@@ -10,16 +10,17 @@ use reestr_core::{
     summons::{Change, Status, SummonsNumber},
 };
 use reestr_store::{
-    AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow, Inserted,
-    KeyRow, LeafRow, Lookup, MeasureFilter, MeasureRow, NewDelivery, NewEvent, PersonRow, ReadTx, Result, SessionRow,
-    StoreError, StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
-    UnconfirmedFilter, UserRow, WriteTx,
+    ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
+    HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery,
+    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint,
+    StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow,
+    WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter, types::ValueRef};
 
-use crate::{agencies, backend, campaigns};
+use crate::{agencies, backend, campaigns, notices};
 
 pub(crate) struct SqliteTx<'c> {
     pub(crate) conn: &'c Connection,
@@ -520,6 +521,89 @@ impl ReadTx for SqliteTx<'_> {
         agencies::measures_in_force_of(self, person)
     }
 
+    fn notices_of(&mut self, person: PersonId, before: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+        notices::notices_of(self, person, before, limit)
+    }
+
+    fn notice(&mut self, id: i64) -> Result<Option<NoticeRow>> {
+        notices::notice_where(self, Some(id), None)
+    }
+
+    fn notice_by_code(&mut self, code_hash: &[u8]) -> Result<Option<NoticeRow>> {
+        notices::notice_where(self, None, Some(code_hash))
+    }
+
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>> {
+        notices::notices_after(self, after, limit)
+    }
+
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>> {
+        notices::mail_after(self, after, limit)
+    }
+
+    fn mail(&mut self, id: i64) -> Result<Option<MailRow>> {
+        notices::mail(self, id)
+    }
+
+    fn mail_of(&mut self, notice: i64) -> Result<Vec<MailRow>> {
+        notices::mail_of(self, notice)
+    }
+
+    fn mail_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<MailRow>> {
+        notices::mail_due(self, now, limit)
+    }
+
+    fn mail_stats(&mut self) -> Result<MailStats> {
+        notices::mail_stats(self)
+    }
+
+    fn notice_preferences(&mut self, person: PersonId) -> Result<Option<String>> {
+        notices::preferences(self, person)
+    }
+
+    fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>> {
+        notices::due_reminders(self, now, limit)
+    }
+
+    fn next_reminder(&mut self) -> Result<Option<Timestamp>> {
+        notices::next_reminder(self)
+    }
+
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>> {
+        const HOUR: i64 = 3_600_000_000;
+        let kinds = ACTIVITY_KINDS.map(|k| format!("'{}'", k.as_str())).join(", ");
+        let sql = format!(
+            "SELECT substr(summons, 1, 2), effective_at / {HOUR}, kind, count(*) FROM events
+             WHERE effective_at >= ?1 AND summons IS NOT NULL AND kind IN ({kinds})
+               AND (?2 IS NULL OR substr(summons, 1, 2) = ?2)
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        );
+        let region = region.map(|r| r.to_string());
+        let rows = self.rows(&sql, params![to_micros(since), region], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        rows.into_iter()
+            .map(|(region, hour, kind, n)| {
+                Ok(HourlyCount {
+                    region: region.parse()?,
+                    hour: from_micros(hour * HOUR),
+                    kind: kind.parse().map_err(corrupt)?,
+                    count: n as u64,
+                })
+            })
+            .collect()
+    }
+
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>> {
+        let rows = self.rows(
+            "SELECT s.region, count(*) FROM measures m INDEXED BY measures_in_force JOIN summonses s ON s.id = m.summons_id
+             WHERE m.lifted_at IS NULL GROUP BY s.region",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        rows.into_iter().map(|(region, n)| Ok((format!("{region:02}").parse()?, n as u64))).collect()
+    }
+
     fn extract(&mut self, number: &str) -> Result<Option<StoredExtract>> {
         self.conn
             .prepare_cached(
@@ -776,6 +860,39 @@ impl WriteTx for SqliteTx<'_> {
             .execute(params![e.number, e.person.0, e.kind, to_micros(e.made_at), e.event_seq as i64, e.document])
             .map_err(backend)?;
         Ok(())
+    }
+
+    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>> {
+        notices::insert_notice(self, row)
+    }
+
+    fn insert_mail(&mut self, row: &MailRow) -> Result<bool> {
+        notices::insert_mail(self, row)
+    }
+
+    fn update_mail(&mut self, row: &MailRow) -> Result<()> {
+        notices::update_mail(self, row)
+    }
+
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()> {
+        notices::reseal_notice(self, id, content)
+    }
+
+    fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()> {
+        notices::set_preferences(self, person, prefs, at)
+    }
+
+    fn schedule_reminders(
+        &mut self,
+        summons: &SummonsNumber,
+        person: PersonId,
+        due: &[(String, Timestamp)],
+    ) -> Result<()> {
+        notices::schedule_reminders(self, summons, person, due)
+    }
+
+    fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()> {
+        notices::finish_reminder(self, summons, kind, due, at)
     }
 
     fn insert_agency(&mut self, row: &AgencyRow) -> Result<i64> {

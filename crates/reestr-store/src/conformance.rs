@@ -13,6 +13,7 @@ use reestr_core::{
     event::{Actor, EventKind},
     ids::{Inn, Snils},
     measure::MeasureKind,
+    notice::{self, NoticeKind},
     person::{Field, PersonId, Provenance, Record},
     region::{Directory, Rollout},
     summons::{Appointment, Command, Draft, Purpose, Status, Summons},
@@ -84,6 +85,11 @@ macro_rules! conformance_tests {
             a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted,
             two_issuers_at_once_never_summon_a_person_twice_for_one_campaign,
             campaigns_are_run_within_the_principals_scope,
+            each_step_of_a_summons_is_a_notice_written_with_its_event_and_checked_by_code,
+            reminders_follow_the_summons_and_the_clock_sends_each_once,
+            mail_is_retried_with_backoff_set_aside_after_72_hours_and_never_sent_twice,
+            preferences_hold_optional_mail_but_required_notices_always_go,
+            dashboards_count_each_step_on_its_local_day_by_region,
         );
     };
     (@each $harness:ty; $($name:ident),* $(,)?) => {
@@ -749,7 +755,17 @@ pub fn rotating_keys_reseals_everything_and_keeps_it_readable<H: Harness>() {
     let new_key = rotated.rotate();
     let reg = Register::new(f.h.store(), Codec::new(Arc::new(rotated)));
     let report = reg.reseal(&op(), ts("2025-06-01T00:00:00Z")).unwrap();
-    assert_eq!((report.key, report.persons, report.summonses, report.other), (new_key, 3, 3, 1));
+    // Other: the staff member's second factor and the three summonses' notices.
+    assert_eq!((report.key, report.persons, report.summonses, report.other), (new_key, 3, 3, 4));
+    f.h.store()
+        .read(&mut |tx| {
+            let notices = tx.notices_after(0, 100)?;
+            assert_eq!(notices.len(), 3);
+            assert!(notices.iter().all(|n| Keyring::sealed_key(&n.content) == Some(new_key)));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(reg.inbox(&citizen(id), None, 10).unwrap().len(), 1);
     assert_eq!(reg.reseal(&op(), ts("2025-06-01T00:00:01Z")).unwrap().persons, 0, "nothing left to do");
     let p = reg.read_person(&op(), id, Some(Field::ALL), Some("x"), ts("2025-06-01T00:00:02Z")).unwrap();
     assert_eq!(p.record.snils(), record(0, "t").snils());
@@ -1512,4 +1528,268 @@ pub fn campaigns_are_run_within_the_principals_scope<H: Harness>() {
     // Starting is refused once the appointments have begun.
     let late = f.reg.start_campaign(&supervisor("62"), regional.id, ts("2025-05-12T10:00:00Z"));
     assert!(matches!(late, Err(StoreError::Campaign(reestr_core::campaign::CampaignError::AppointmentsBegun { .. }))));
+}
+
+// ---- notices ----
+
+const ADDRESS: &str = "petr.kuznetsov@example.test";
+
+/// Person 0 with an e-mail address, summoned at `posted`.
+fn summoned_with_mail<H: Harness>(f: &Fixture<H>, posted: Timestamp) -> Summons {
+    f.import(0..1, "test", posted);
+    let id = f.person(0);
+    f.reg
+        .update_person(&op(), id, &[(Field::Email, ADDRESS.into())], (*provenance("gosuslugi")).clone(), posted)
+        .unwrap();
+    f.reg.issue(&op(), draft(id), posted).unwrap()
+}
+
+fn inbox_kinds<H: Harness>(f: &Fixture<H>, id: PersonId) -> Vec<NoticeKind> {
+    f.reg.inbox(&citizen(id), None, 100).unwrap().into_iter().rev().map(|n| n.content.kind).collect()
+}
+
+pub fn each_step_of_a_summons_is_a_notice_written_with_its_event_and_checked_by_code<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let s = summoned_with_mail(&f, ts("2025-05-09T11:00:00Z"));
+    let me = citizen(s.person);
+    // The clock at each instant due: service, the two reminders, the end of the window.
+    while let Some(t) = f.reg.next_wake().unwrap() {
+        f.reg.run_clock(t, 100).unwrap();
+    }
+    f.reg.act(&registrar("62-001"), &s.number, Command::Appear, ts("2025-06-08T09:00:00Z")).unwrap();
+    // The clock run again (two processes, say) adds nothing.
+    f.again().run_clock(ts("2025-06-08T10:00:00Z"), 100).unwrap();
+    let kinds = inbox_kinds(&f, s.person);
+    assert_eq!(
+        kinds,
+        [
+            NoticeKind::SummonsPosted,
+            NoticeKind::SummonsServed,
+            NoticeKind::AppointmentReminder,
+            NoticeKind::ReportWindowEnding,
+            NoticeKind::MeasuresStarted,
+            NoticeKind::MeasuresLifted
+        ]
+    );
+    let inbox = f.reg.inbox(&me, None, 100).unwrap();
+    let served = inbox.iter().find(|n| n.content.kind == NoticeKind::SummonsServed).unwrap();
+    assert_eq!(served.created_at, ts("2025-05-16T21:00:00Z"));
+    assert_eq!(served.content.by, Some(ts("2025-06-06T21:00:00Z")));
+    // Paging by cursor, newest first.
+    let page = f.reg.inbox(&me, Some(inbox[1].id), 2).unwrap();
+    assert_eq!(page.iter().map(|n| n.id).collect::<Vec<_>>(), [inbox[2].id, inbox[3].id]);
+    // Each code is different and proves its notice: the content to its person only.
+    let codes: std::collections::BTreeSet<&str> = inbox.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes.len(), inbox.len());
+    let anyone = f.reg.check_notice(None, &served.code.to_lowercase()).unwrap().unwrap();
+    assert_eq!(
+        (anyone.kind, anyone.created_at, anyone.content.as_ref()),
+        (NoticeKind::SummonsServed, served.created_at, None)
+    );
+    assert_eq!(anyone.summons.unwrap(), notice::masked_summons(&s.number));
+    let other = citizen(PersonId(s.person.0 + 1000));
+    assert!(f.reg.check_notice(Some(&other), &served.code).unwrap().unwrap().content.is_none());
+    let mine = f.reg.check_notice(Some(&me), &served.code).unwrap().unwrap();
+    assert_eq!(mine.content.as_ref(), Some(&served.content));
+    assert_eq!(mine.summons.as_deref(), Some(s.number.as_str()));
+    assert!(f.reg.check_notice(None, "0000-0000-0000").unwrap().is_none());
+    assert_eq!(reestr_core::ErrorCode::code(&f.reg.check_notice(None, "12").unwrap_err()), "notice_code_format");
+    // Only the person reads the inbox.
+    assert!(f.reg.inbox(&registrar("62-001"), None, 10).is_err());
+    // Every notice has its e-mail, once; the required ones at once.
+    let mail = f.reg.take_mail(100, ts("2025-06-08T10:00:00Z")).unwrap();
+    assert_eq!(mail.len(), inbox.len());
+    assert!(mail.iter().all(|m| m.to == ADDRESS));
+    let keys: std::collections::BTreeSet<&str> = mail.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys.len(), mail.len());
+    // Texts, codes and the address are kept sealed.
+    if let Some(bytes) = f.h.raw_bytes() {
+        for needle in [ADDRESS, served.code.as_str(), "считается врученной"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in clear");
+        }
+    }
+}
+
+pub fn reminders_follow_the_summons_and_the_clock_sends_each_once<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let s = summoned_with_mail(&f, ts("2025-05-09T11:00:00Z"));
+    // The appointment is 2025-05-20 09:00 Moscow: the reminder is due a day before.
+    let due = ts("2025-05-19T06:00:00Z");
+    assert_eq!(f.reg.next_wake().unwrap(), Some(ts("2025-05-16T21:00:00Z")), "service comes first");
+    f.reg.run_clock(ts("2025-05-17T00:00:00Z"), 100).unwrap();
+    assert_eq!(f.reg.next_wake().unwrap(), Some(due));
+    assert_eq!(f.reg.run_clock(due - SignedDuration::from_secs(1), 100).unwrap().reminders, 0);
+    // Two clocks at once: one reminder.
+    let (a, b) = (f.reg.clone(), f.again());
+    let t = std::thread::spawn(move || a.run_clock(due, 1).unwrap().reminders);
+    let other = b.run_clock(due, 1).unwrap().reminders;
+    assert_eq!(t.join().unwrap() + other, 1);
+    assert_eq!(f.reg.run_clock(due + SignedDuration::from_hours(1), 100).unwrap().reminders, 0);
+    let kinds = inbox_kinds(&f, s.person);
+    assert_eq!(kinds.iter().filter(|k| **k == NoticeKind::AppointmentReminder).count(), 1);
+    // The window reminder (three days before 2025-06-07 00:00) is dropped once the person appears.
+    f.reg.act(&registrar("62-001"), &s.number, Command::Appear, ts("2025-05-20T07:00:00Z")).unwrap();
+    assert_eq!(f.reg.next_wake().unwrap(), None);
+    f.reg.run_clock(ts("2025-06-10T00:00:00Z"), 100).unwrap();
+    assert!(!inbox_kinds(&f, s.person).contains(&NoticeKind::ReportWindowEnding));
+
+    // After downtime past the appointment, the appointment reminder is not sent late.
+    let g = Fixture::<H>::new();
+    let s = summoned_with_mail(&g, ts("2025-05-09T11:00:00Z"));
+    let r = g.reg.run_clock(ts("2025-05-21T00:00:00Z"), 100).unwrap();
+    assert_eq!((r.served, r.reminders), (1, 0));
+    assert_eq!(inbox_kinds(&g, s.person), [NoticeKind::SummonsPosted, NoticeKind::SummonsServed]);
+}
+
+pub fn mail_is_retried_with_backoff_set_aside_after_72_hours_and_never_sent_twice<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let posted = ts("2025-05-09T11:00:00Z");
+    summoned_with_mail(&f, posted);
+    let first = f.reg.take_mail(10, posted).unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(f.reg.take_mail(10, posted).unwrap().is_empty(), "held by the first sender");
+    assert!(first[0].content.ru.subject.contains("повестка"));
+    f.reg.record_mail(&[(first[0].id, Err("could not connect".into()))], posted).unwrap();
+    let stats = f.reg.mail_stats().unwrap();
+    assert_eq!((stats.pending, stats.retrying, stats.sent), (1, 1, 0));
+    assert!(f.reg.take_mail(10, posted + SignedDuration::from_secs(4)).unwrap().is_empty(), "backing off");
+    let again = f.reg.take_mail(10, posted + SignedDuration::from_secs(5)).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].key, first[0].key, "the same message");
+    f.reg.record_mail(&[(again[0].id, Ok(()))], posted + SignedDuration::from_secs(5)).unwrap();
+    // A late report of a failure (or a second success) changes nothing; nothing is sent again.
+    f.reg.record_mail(&[(again[0].id, Err("timed out".into()))], posted + SignedDuration::from_secs(6)).unwrap();
+    let far = posted + SignedDuration::from_hours(200);
+    assert!(f.reg.take_mail(10, far).unwrap().is_empty());
+    assert_eq!(f.reg.mail_stats().unwrap(), crate::MailStats { pending: 0, retrying: 0, sent: 1, dead: 0 });
+
+    // A second notice failing for 72 hours is set aside.
+    let s = f.reg.summonses_of(&op(), f.person(0), Some("x"), far).unwrap().remove(0);
+    f.reg.act(&registrar("62-001"), &s.number, Command::Appear, far).unwrap();
+    let mut at = far;
+    let mut attempts = 0;
+    loop {
+        let batch = f.reg.take_mail(10, at).unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        attempts += 1;
+        f.reg.record_mail(&[(batch[0].id, Err("HTTP-like 451".into()))], at).unwrap();
+        at += SignedDuration::from_hours(1);
+    }
+    assert!((70..=80).contains(&attempts), "{attempts}");
+    assert_eq!(f.reg.mail_stats().unwrap().dead, 1);
+}
+
+/// Sends every e-mail due at `at`; the kinds sent.
+fn send_all<H: Harness>(f: &Fixture<H>, at: Timestamp) -> Vec<NoticeKind> {
+    let batch = f.reg.take_mail(100, at).unwrap();
+    let results: Vec<(i64, crate::MailResult)> = batch.iter().map(|m| (m.id, Ok(()))).collect();
+    f.reg.record_mail(&results, at).unwrap();
+    batch.iter().map(|m| m.content.kind).collect()
+}
+
+pub fn preferences_hold_optional_mail_but_required_notices_always_go<H: Harness>() {
+    let f = Fixture::<H>::new();
+    f.import(0..1, "test", ts("2025-05-01T00:00:00Z"));
+    let id = f.person(0);
+    let me = citizen(id);
+    f.reg
+        .update_person(
+            &op(),
+            id,
+            &[(Field::Email, ADDRESS.into())],
+            (*provenance("gosuslugi")).clone(),
+            ts("2025-05-01T00:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(f.reg.notice_preferences(&me).unwrap(), notice::Preferences::default());
+    let quiet = notice::QuietHours { from: "22:00".parse().unwrap(), to: "08:00".parse().unwrap() };
+    let prefs = notice::Preferences::new([NoticeKind::SecurityServiceRead].into(), Some(quiet)).unwrap();
+    f.reg.set_notice_preferences(&me, prefs.clone(), ts("2025-05-01T00:00:00Z")).unwrap();
+    assert_eq!(f.reg.notice_preferences(&me).unwrap(), prefs);
+    let bad = notice::Preferences { email: [NoticeKind::MeasuresStarted].into(), quiet_hours: None };
+    assert_eq!(
+        reestr_core::ErrorCode::code(&f.reg.set_notice_preferences(&me, bad, ts("2025-05-01T00:00:00Z")).unwrap_err()),
+        "notice_required"
+    );
+    assert!(f.reg.notice_preferences(&registrar("62-001")).is_err());
+
+    // Posted at 23:30 Moscow: the summons goes by e-mail at once, quiet hours or not.
+    let night = ts("2025-05-09T20:30:00Z");
+    let s = f.reg.issue(&op(), draft(id), night).unwrap();
+    assert_eq!(send_all(&f, night), [NoticeKind::SummonsPosted]);
+    // The appointment reminder is not wanted by e-mail: inbox only.
+    f.reg.run_clock(ts("2025-05-19T06:00:00Z"), 100).unwrap();
+    assert_eq!(send_all(&f, ts("2025-05-19T06:00:00Z")), [NoticeKind::SummonsServed]);
+    let inbox = f.reg.inbox(&me, None, 10).unwrap();
+    let reminder = inbox.iter().find(|n| n.content.kind == NoticeKind::AppointmentReminder).unwrap();
+    assert_eq!(reminder.email, None);
+    // A read by a security service at 23:30 is told, by e-mail after the quiet hours end.
+    let security = Principal { actor: Actor::key("ab12", "fsb"), role: Role::SecurityService, scope: Scope::All };
+    let late = ts("2025-05-19T20:30:00Z");
+    f.reg.read_person(&security, id, None, Some("запрос 12/7"), late).unwrap();
+    let read = f.reg.inbox(&me, None, 1).unwrap().remove(0);
+    assert_eq!(read.content.kind, NoticeKind::SecurityServiceRead);
+    assert!(read.content.ru.body.contains("запрос 12/7"));
+    assert!(send_all(&f, ts("2025-05-20T04:59:59Z")).is_empty(), "held for the quiet hours");
+    assert_eq!(send_all(&f, ts("2025-05-20T05:00:00Z")), [NoticeKind::SecurityServiceRead]);
+    // A registrar's read is listed in the account, not a notice.
+    let before = f.reg.inbox(&me, None, 100).unwrap().len();
+    f.reg.read_person(&registrar("62-001"), id, None, None, late).unwrap();
+    assert_eq!(f.reg.inbox(&me, None, 100).unwrap().len(), before);
+    // An answered correction is a notice.
+    let request = Request {
+        explanation: "ошибка в отчестве".into(), evidence: None, proposed: Some("Ильич".into())
+    };
+    let c = f.reg.file_correction(&me, Subject::Summons(s.number.clone()), request, late).unwrap();
+    let answer = Answer { accepted: false, text: "сведения верны".into() };
+    f.reg.answer_correction(&registrar("62-001"), c.correction.id, answer, None, late).unwrap();
+    let n = f.reg.inbox(&me, None, 1).unwrap().remove(0);
+    assert_eq!(n.content.kind, NoticeKind::CorrectionAnswered);
+    assert!(n.content.en.body.contains("declined"));
+}
+
+pub fn dashboards_count_each_step_on_its_local_day_by_region<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let list = f.summoned(2, ts("2025-05-09T11:00:00Z"));
+    f.reg.run_clock(ts("2025-06-10T00:00:00Z"), 100).unwrap();
+    f.reg.act(&registrar("62-001"), &list[0].number, Command::Appear, ts("2025-06-11T07:30:00Z")).unwrap();
+    let now = ts("2025-06-12T00:00:00Z");
+    let supervisor = |r: &str| Principal {
+        actor: Actor::user(7, "sidorov"),
+        role: Role::Supervisor,
+        scope: Scope::Region(r.parse().unwrap()),
+    };
+
+    let a = f.reg.activity(&supervisor("62"), 40, now).unwrap();
+    assert_eq!(a.len(), 1);
+    let days = &a[0].days;
+    assert_eq!(days.len(), 40);
+    assert_eq!(days[0].date, Some(jiff::civil::date(2025, 5, 4)));
+    assert_eq!(days[39].date, Some(jiff::civil::date(2025, 6, 12)), "today in Moscow");
+    let on = |m: i8, d: i8| *days.iter().find(|x| x.date == Some(jiff::civil::date(2025, m, d))).unwrap();
+    assert_eq!(on(5, 9).issued, 2);
+    assert_eq!(on(5, 17).served, 2, "deemed served at 00:00 local, 16 May in UTC");
+    assert_eq!((on(6, 7).overdue, on(6, 7).measures_started), (2, 14));
+    assert_eq!((on(6, 11).appeared, on(6, 11).measures_lifted), (1, 7));
+    assert_eq!(on(6, 6).measures_in_force, 0);
+    assert_eq!(on(6, 10).measures_in_force, 14);
+    assert_eq!(on(6, 12).measures_in_force, 7);
+    assert_eq!(a[0].measures_in_force, 7);
+    let t = a[0].totals();
+    assert_eq!((t.issued, t.served, t.appeared, t.overdue, t.excused), (2, 2, 1, 2, 0));
+
+    // A short window sees only its days; an admin sees every region with activity; another
+    // region's supervisor sees only that region's (empty) days; a registrar sees none.
+    let short = f.reg.activity(&supervisor("62"), 3, now).unwrap();
+    assert_eq!(short[0].days.len(), 3);
+    assert_eq!(short[0].totals().appeared, 1);
+    assert_eq!(short[0].totals().issued, 0);
+    let admin = Principal { actor: Actor::user(1, "admin"), role: Role::Admin, scope: Scope::All };
+    assert_eq!(f.reg.activity(&admin, 40, now).unwrap(), a);
+    let other = f.reg.activity(&supervisor("12"), 40, now).unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].totals().issued + other[0].measures_in_force, 0);
+    assert!(matches!(f.reg.activity(&registrar("62-001"), 40, now), Err(StoreError::Access(_))));
 }

@@ -3,6 +3,7 @@ use reestr_core::{
     access::AccessError,
     campaign::CampaignError,
     correction::CorrectionError,
+    notice::NoticeError,
     person::Problem,
     policy::PolicyError,
     region::{RegionCode, RegionError},
@@ -36,6 +37,8 @@ pub enum StoreError {
     Campaign(#[from] CampaignError),
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Notice(#[from] NoticeError),
     #[error("the database is in use by another writer; try again")]
     Busy,
     #[error("the target database is not empty")]
@@ -62,6 +65,7 @@ impl ErrorCode for StoreError {
             StoreError::Region(e) => e.code(),
             StoreError::Campaign(e) => e.code(),
             StoreError::Policy(e) => e.code(),
+            StoreError::Notice(e) => e.code(),
             StoreError::Busy => "busy",
             StoreError::NotEmpty => "not_empty",
             StoreError::CopyMismatch(_) => "copy_mismatch",

@@ -38,6 +38,10 @@ pub enum Table {
     Campaigns,
     CampaignRegions,
     CampaignMembers,
+    Notices,
+    NoticeMail,
+    NoticePreferences,
+    Reminders,
 }
 
 /// How a column's values appear in the image.
@@ -221,6 +225,31 @@ const CAMPAIGN_REGIONS: &[Column] = &[
 ];
 const CAMPAIGN_MEMBERS: &[Column] =
     &[col("campaign_id", Int), col("person_id", Int), col("summons", Text), col("region", Int)];
+
+const NOTICES: &[Column] = &[
+    col("id", Int),
+    col("person_id", Int),
+    col("kind", Text),
+    col("cause", Text),
+    col("code_hash", Bytes),
+    col("content", Bytes),
+    col("created_at", Instant),
+];
+const NOTICE_MAIL: &[Column] = &[
+    col("id", Int),
+    col("notice_id", Int),
+    col("address_hash", Bytes),
+    col("address", Bytes),
+    col("not_before", Instant),
+    col("attempts", Int),
+    col("next_at", Instant),
+    col("last_error", Text),
+    col("sent_at", Instant),
+    col("dead_at", Instant),
+];
+const NOTICE_PREFERENCES: &[Column] = &[col("person_id", Int), col("prefs", Text), col("updated_at", Instant)];
+const REMINDERS: &[Column] =
+    &[col("summons", Text), col("kind", Text), col("due_at", Instant), col("person_id", Int), col("done_at", Instant)];
 const LOGIN_THROTTLE: &[Column] = &[col("key", Bytes), col("failures", Int), col("last_failure_at", Instant)];
 const CORRECTIONS: &[Column] = &[
     col("id", Int),
@@ -235,7 +264,7 @@ const CORRECTIONS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 24] = [
+    pub const ALL: [Table; 28] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -260,6 +289,10 @@ impl Table {
         Table::Campaigns,
         Table::CampaignRegions,
         Table::CampaignMembers,
+        Table::Notices,
+        Table::NoticeMail,
+        Table::NoticePreferences,
+        Table::Reminders,
     ];
 
     pub fn name(self) -> &'static str {
@@ -288,6 +321,10 @@ impl Table {
             Table::Campaigns => "campaigns",
             Table::CampaignRegions => "campaign_regions",
             Table::CampaignMembers => "campaign_members",
+            Table::Notices => "notices",
+            Table::NoticeMail => "notice_mail",
+            Table::NoticePreferences => "notice_preferences",
+            Table::Reminders => "reminders",
         }
     }
 
@@ -318,6 +355,10 @@ impl Table {
             Table::Campaigns => CAMPAIGNS,
             Table::CampaignRegions => CAMPAIGN_REGIONS,
             Table::CampaignMembers => CAMPAIGN_MEMBERS,
+            Table::Notices => NOTICES,
+            Table::NoticeMail => NOTICE_MAIL,
+            Table::NoticePreferences => NOTICE_PREFERENCES,
+            Table::Reminders => REMINDERS,
         }
     }
 
@@ -335,9 +376,13 @@ impl Table {
             | Table::Checkpoints
             | Table::Agencies
             | Table::Deliveries
-            | Table::Campaigns => "id",
+            | Table::Campaigns
+            | Table::Notices
+            | Table::NoticeMail => "id",
             Table::CampaignRegions => "campaign_id, region",
             Table::CampaignMembers => "campaign_id, person_id",
+            Table::NoticePreferences => "person_id",
+            Table::Reminders => "summons, kind, due_at",
             Table::AgencyKinds => "agency_id, kind",
             Table::DeadLetters => "agency_id, seq",
             Table::TreeHashes => "idx",

@@ -392,6 +392,79 @@ pub struct CohortCandidate {
     pub member: bool,
 }
 
+/// A notice as stored: its texts and verification code sealed, found by the code's keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub person: PersonId,
+    pub kind: String,
+    /// What caused it, unique: `event:SEQ:KIND` or `reminder:NUMBER:KIND:DUE` (DUE in RFC 3339).
+    pub cause: String,
+    pub code_hash: Vec<u8>,
+    pub content: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// A notice's e-mail to one address: the outbox row, unique per (notice, address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRow {
+    pub id: i64,
+    pub notice: i64,
+    pub address_hash: Vec<u8>,
+    /// The address, sealed.
+    pub address: Vec<u8>,
+    /// Not before this instant (quiet hours).
+    pub not_before: Timestamp,
+    pub attempts: u32,
+    /// The next attempt: after a backoff, or when a sender's claim runs out.
+    pub next_at: Timestamp,
+    pub last_error: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    /// Set aside after the retry window.
+    pub dead_at: Option<Timestamp>,
+}
+
+/// A reminder the legal clock sends at `due_at` if it still holds then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderRow {
+    pub summons: SummonsNumber,
+    pub person: PersonId,
+    pub kind: String,
+    pub due_at: Timestamp,
+    pub done_at: Option<Timestamp>,
+}
+
+/// Counts of the e-mail outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailStats {
+    pub pending: u64,
+    /// Pending after at least one failed attempt.
+    pub retrying: u64,
+    pub sent: u64,
+    pub dead: u64,
+}
+/// How many events of one kind fell in one hour of one region: the raw counts of dashboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlyCount {
+    /// The region of the summons the event belongs to.
+    pub region: RegionCode,
+    /// The start of the hour (UTC) of the event's legal instant.
+    pub hour: Timestamp,
+    pub kind: EventKind,
+    pub count: u64,
+}
+
+/// The event kinds dashboards count.
+pub const ACTIVITY_KINDS: [EventKind; 7] = [
+    EventKind::SummonsPosted,
+    EventKind::SummonsServed,
+    EventKind::SummonsAppeared,
+    EventKind::SummonsExcused,
+    EventKind::SummonsOverdue,
+    EventKind::MeasureStarted,
+    EventKind::MeasureLifted,
+];
+
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
     fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>>;
@@ -485,6 +558,37 @@ pub trait ReadTx {
     fn campaign_regions(&mut self, campaign: i64) -> Result<Vec<CampaignRegionRow>>;
     /// Persons of a cohort's region and years, by id after the cursor, at most `limit`.
     fn cohort(&mut self, filter: &CohortFilter) -> Result<Vec<CohortCandidate>>;
+
+    // ---- notices ----
+
+    /// A person's notices with ids below `before`, newest first, at most `limit`.
+    fn notices_of(&mut self, person: PersonId, before: i64, limit: usize) -> Result<Vec<NoticeRow>>;
+    fn notice(&mut self, id: i64) -> Result<Option<NoticeRow>>;
+    fn notice_by_code(&mut self, code_hash: &[u8]) -> Result<Option<NoticeRow>>;
+    /// Notices with ids above `after`, by id (for re-sealing).
+    fn notices_after(&mut self, after: i64, limit: usize) -> Result<Vec<NoticeRow>>;
+    /// E-mails with ids above `after`, by id (for re-sealing).
+    fn mail_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailRow>>;
+    fn mail(&mut self, id: i64) -> Result<Option<MailRow>>;
+    /// A notice's e-mails, by id.
+    fn mail_of(&mut self, notice: i64) -> Result<Vec<MailRow>>;
+    /// E-mails neither sent nor set aside whose next attempt is due at `now`, the earliest first.
+    /// Must not scan the rest.
+    fn mail_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<MailRow>>;
+    fn mail_stats(&mut self) -> Result<MailStats>;
+    /// A person's preferences as JSON, if set.
+    fn notice_preferences(&mut self, person: PersonId) -> Result<Option<String>>;
+    /// Reminders not done and due at `now`, the earliest first. Must not scan the rest.
+    fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>>;
+    fn next_reminder(&mut self) -> Result<Option<Timestamp>>;
+
+    // ---- dashboards ----
+
+    /// Events of the [`ACTIVITY_KINDS`] whose legal instant is at or after `since`, counted by
+    /// the region of their summons, the hour of that instant and the kind; one region's or all.
+    fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>>;
+    /// Measures in force, by the region of their summons.
+    fn measures_in_force_by_region(&mut self) -> Result<BTreeMap<RegionCode, u64>>;
 }
 
 pub trait WriteTx: ReadTx {
@@ -583,4 +687,25 @@ pub trait WriteTx: ReadTx {
     /// Records who a campaign summoned; a person already summoned by it is an error (the
     /// database's unique key), and the transaction is then rolled back whole.
     fn insert_campaign_members(&mut self, rows: &[CampaignMember]) -> Result<()>;
+
+    // ---- notices ----
+
+    /// Inserts a notice (`id` is ignored) unless one with its cause exists; the id assigned.
+    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>>;
+    /// Inserts an e-mail (`id` is ignored) unless the notice has one to that address.
+    fn insert_mail(&mut self, row: &MailRow) -> Result<bool>;
+    /// Saves an e-mail's sealed address, attempts, next attempt, error, and whether it was sent
+    /// or set aside.
+    fn update_mail(&mut self, row: &MailRow) -> Result<()>;
+    /// Replaces a notice's sealed content (after re-sealing).
+    fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()>;
+    fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()>;
+    /// Replaces a summons's reminders not done with these (kind, due); done ones stay.
+    fn schedule_reminders(
+        &mut self,
+        summons: &SummonsNumber,
+        person: PersonId,
+        due: &[(String, Timestamp)],
+    ) -> Result<()>;
+    fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()>;
 }

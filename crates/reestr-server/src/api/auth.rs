@@ -39,7 +39,7 @@ pub struct SessionView {
 }
 
 /// The client's network address (for slowing password guessing from one place).
-pub struct ClientAddr(String);
+pub struct ClientAddr(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = ApiError;
@@ -50,7 +50,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-fn cookie(
+pub(crate) fn cookie(
     name: &'static str,
     value: String,
     max_age: jiff::SignedDuration,

@@ -44,16 +44,15 @@ fn own(who: &reestr_core::access::Principal) -> ApiResult<reestr_core::person::P
     }
 }
 
-/// Makes an extract of the person's own data, signed and recorded in the log.
-#[utoipa::path(post, path = "/api/v1/me/extracts", tag = "me", request_body = ExtractRequest,
-    responses((status = 201, body = ExtractView), Errors), security(("session" = [])))]
-pub async fn make(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Body(r): Body<ExtractRequest>,
-) -> ApiResult<(StatusCode, Json<ExtractView>)> {
+/// Makes an extract of the caller's own data, `summonses` or `record`: signed and recorded in
+/// the log. The API and the portal both ask here.
+pub(crate) async fn make_extract(
+    state: &AppState,
+    who: reestr_core::access::Principal,
+    kind: &str,
+) -> ApiResult<reestr_docs::document::Document> {
     let person = own(&who)?;
-    let kind = match r.kind.as_str() {
+    let kind = match kind {
         "summonses" => Kind::Summonses,
         "record" => Kind::Record,
         _ => {
@@ -65,12 +64,40 @@ pub async fn make(
         }
     };
     let s = state.clone();
-    let document = state
+    state
         .blocking(move |_, now| s.ledger.extracts.make(person, kind, &s.ledger.keys, &who.actor, now).map_err(internal))
+        .await
+}
+
+/// One of the caller's own extracts; another person's is as unknown as one never made.
+pub(crate) async fn own_extract(
+    state: &AppState,
+    who: &reestr_core::access::Principal,
+    number: String,
+) -> ApiResult<reestr_docs::document::Document> {
+    let person = own(who)?;
+    let s = state.clone();
+    let found = state
+        .blocking(move |_, now| s.ledger.extracts.document(&number, &s.ledger.keys, now).map_err(internal))
         .await?;
+    match found {
+        Some((owner, document)) if owner == person => Ok(document),
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such extract of yours")),
+    }
+}
+
+/// Makes an extract of the person's own data, signed and recorded in the log.
+#[utoipa::path(post, path = "/api/v1/me/extracts", tag = "me", request_body = ExtractRequest,
+    responses((status = 201, body = ExtractView), Errors), security(("session" = [])))]
+pub async fn make(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(r): Body<ExtractRequest>,
+) -> ApiResult<(StatusCode, Json<ExtractView>)> {
+    let document = make_extract(&state, who, &r.kind).await?;
     let value: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap_or_default();
     let number = value["extract"]["number"].as_str().unwrap_or_default().to_owned();
-    Ok((StatusCode::CREATED, Json(ExtractView { number, kind: kind.as_str().to_owned(), document: value })))
+    Ok((StatusCode::CREATED, Json(ExtractView { number, kind: r.kind, document: value })))
 }
 
 /// Downloads one of the person's extracts: `json`, `html` (printable) or `pdf`.
@@ -83,19 +110,11 @@ pub async fn download(
     Caller(who): Caller,
     PathOf((number, format)): PathOf<(String, String)>,
 ) -> ApiResult<Response> {
-    let person = own(&who)?;
     if !matches!(format.as_str(), "json" | "html" | "pdf") {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "the formats are json, html and pdf"));
     }
-    let s = state.clone();
     let name = number.clone();
-    let found = state
-        .blocking(move |_, now| s.ledger.extracts.document(&number, &s.ledger.keys, now).map_err(internal))
-        .await?;
-    let document = match found {
-        Some((owner, document)) if owner == person => document,
-        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such extract of yours")),
-    };
+    let document = own_extract(&state, &who, number).await?;
     let (content_type, bytes) = match format.as_str() {
         "html" => ("text/html; charset=utf-8", html::render(&document).map_err(internal)?.into_bytes()),
         "pdf" => ("application/pdf", pdf::render(&document).map_err(internal)?),

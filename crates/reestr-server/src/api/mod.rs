@@ -4,15 +4,16 @@
 mod admin;
 mod agencies;
 pub mod agency;
-mod auth;
+pub(crate) mod auth;
 mod campaigns;
 mod corrections;
 pub mod dto;
-mod extracts;
+pub(crate) mod extracts;
 mod me;
-mod persons;
+pub mod notices;
+pub(crate) mod persons;
 mod public;
-mod summonses;
+pub(crate) mod summonses;
 
 use utoipa::{
     Modify, OpenApi,
@@ -35,7 +36,7 @@ use crate::AppState;
     ),
     modifiers(&Security),
     tags(
-        (name = "public", description = "No login: the deadline calculator, regions, statistics"),
+        (name = "public", description = "No login: the deadline calculator, regions, statistics, the check of a notice's code"),
         (name = "auth", description = "Logging in and out"),
         (name = "me", description = "The citizen's personal account"),
         (name = "persons", description = "Records of persons (staff)"),
@@ -87,6 +88,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::measures))
         .routes(routes!(me::reads))
         .routes(routes!(me::corrections, me::file_correction))
+        .routes(routes!(notices::inbox))
+        .routes(routes!(notices::preferences, notices::set_preferences))
+        .routes(routes!(notices::verify))
         .routes(routes!(extracts::make))
         .routes(routes!(extracts::download))
         .routes(routes!(extracts::verdict))

@@ -34,7 +34,7 @@ fn texts(fields: BTreeMap<String, String>) -> ApiResult<Vec<(Field, String)>> {
         .collect()
 }
 
-fn provenance(
+pub(crate) fn provenance(
     who: &reestr_core::access::Principal,
     source: Option<String>,
     as_of: Option<String>,
@@ -100,6 +100,36 @@ pub struct SearchRequest {
     pub purpose: Option<String>,
 }
 
+impl SearchRequest {
+    /// What to search by: surname and given name (and birth date), or one identifier.
+    pub(crate) fn query(&self) -> ApiResult<Search> {
+        let r = self;
+        let bad = |what: &str, e: &dyn std::fmt::Display| invalid("invalid_request", format!("{what}: {e}"));
+        Ok(match (&r.snils, &r.inn, &r.passport_series, &r.passport_number, &r.surname, &r.given_name) {
+            (Some(s), None, None, None, None, None) => Search::Snils(s.parse().map_err(|e| bad("snils", &e))?),
+            (None, Some(i), None, None, None, None) => Search::Inn(i.parse().map_err(|e| bad("inn", &e))?),
+            (None, None, Some(series), Some(number), None, None) => {
+                Search::Passport(format!("{series}{number}").parse().map_err(|e| bad("passport", &e))?)
+            }
+            (None, None, None, None, Some(surname), Some(given_name)) => Search::Name {
+                surname: surname.clone(),
+                given_name: given_name.clone(),
+                birth_date: r
+                    .birth_date
+                    .as_deref()
+                    .map(|d| d.parse::<Date>().map_err(|e| bad("birth_date", &e)))
+                    .transpose()?,
+            },
+            _ => {
+                return Err(invalid(
+                    "invalid_request",
+                    "search by surname and given_name (and birth_date), or by snils, inn, or passport_series with passport_number",
+                ));
+            }
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryView {
     pub id: i64,
@@ -119,29 +149,7 @@ pub async fn search(
     Caller(who): Caller,
     Body(r): Body<SearchRequest>,
 ) -> ApiResult<Json<Vec<SummaryView>>> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| invalid("invalid_request", format!("{what}: {e}"));
-    let query = match (&r.snils, &r.inn, &r.passport_series, &r.passport_number, &r.surname, &r.given_name) {
-        (Some(s), None, None, None, None, None) => Search::Snils(s.parse().map_err(|e| bad("snils", &e))?),
-        (None, Some(i), None, None, None, None) => Search::Inn(i.parse().map_err(|e| bad("inn", &e))?),
-        (None, None, Some(series), Some(number), None, None) => {
-            Search::Passport(format!("{series}{number}").parse().map_err(|e| bad("passport", &e))?)
-        }
-        (None, None, None, None, Some(surname), Some(given_name)) => Search::Name {
-            surname: surname.clone(),
-            given_name: given_name.clone(),
-            birth_date: r
-                .birth_date
-                .as_deref()
-                .map(|d| d.parse::<Date>().map_err(|e| bad("birth_date", &e)))
-                .transpose()?,
-        },
-        _ => {
-            return Err(invalid(
-                "invalid_request",
-                "search by surname and given_name (and birth_date), or by snils, inn, or passport_series with passport_number",
-            ));
-        }
-    };
+    let query = r.query()?;
     let purpose = r.purpose.filter(|p| !p.trim().is_empty());
     let found = state.blocking(move |reg, now| Ok(reg.search(&who, &query, purpose.as_deref(), now)?)).await?;
     Ok(Json(

@@ -33,6 +33,34 @@ fn view(reg: &reestr_store::Register, s: &reestr_core::summons::Summons) -> ApiR
     Ok(SummonsView::new(s, reg.policies().get(&s.policy).map_err(StoreError::from)?))
 }
 
+/// A summons to post: by default at the person's commissariat and its address.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draft(
+    reg: &reestr_store::Register,
+    who: &reestr_core::access::Principal,
+    person: PersonId,
+    commissariat: Option<reestr_core::region::CommissariatCode>,
+    purpose: SummonsPurpose,
+    at: jiff::civil::DateTime,
+    address: Option<String>,
+    now: jiff::Timestamp,
+) -> ApiResult<Draft> {
+    let commissariat = match commissariat {
+        Some(c) => c,
+        None => reg
+            .read_person(who, person, Some(&[reestr_core::person::Field::Commissariat]), None, now)?
+            .record
+            .commissariat()
+            .cloned()
+            .ok_or_else(|| invalid("commissariat", "the person has none"))?,
+    };
+    let address = match address.filter(|a| !a.trim().is_empty()) {
+        Some(a) => a,
+        None => reg.directory().commissariat(&commissariat).map_err(StoreError::from)?.address_ru.clone(),
+    };
+    Ok(Draft { person, commissariat, purpose, appointment: Appointment { at, address } })
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IssueRequest {
     pub person: i64,
@@ -60,27 +88,7 @@ pub async fn issue(
     let commissariat = r.commissariat.map(|c| c.parse().map_err(|e| invalid("commissariat", e))).transpose()?;
     let out = state
         .blocking(move |reg, now| {
-            let commissariat = match commissariat {
-                Some(c) => c,
-                None => reg
-                    .read_person(
-                        &who,
-                        PersonId(r.person),
-                        Some(&[reestr_core::person::Field::Commissariat]),
-                        None,
-                        now,
-                    )?
-                    .record
-                    .commissariat()
-                    .cloned()
-                    .ok_or_else(|| invalid("commissariat", "the person has none"))?,
-            };
-            let address = match r.address.filter(|a| !a.trim().is_empty()) {
-                Some(a) => a,
-                None => reg.directory().commissariat(&commissariat).map_err(StoreError::from)?.address_ru.clone(),
-            };
-            let draft =
-                Draft { person: PersonId(r.person), commissariat, purpose, appointment: Appointment { at, address } };
+            let draft = draft(reg, &who, PersonId(r.person), commissariat, purpose, at, r.address, now)?;
             view(reg, &reg.issue(&who, draft, now)?)
         })
         .await?;
@@ -199,9 +207,27 @@ pub async fn excuse(
     PathOf(n): PathOf<String>,
     Body(r): Body<ExcuseRequest>,
 ) -> ApiResult<Json<SummonsView>> {
-    let reason = r.reason;
-    let covers: DateRange = format!("{}..{}", r.from, r.to).parse().map_err(|e| invalid("from/to", e))?;
-    step(state, who, n, Command::Excuse { reason, evidence: r.evidence, covers }).await
+    step(state, who, n, r.command()?).await
+}
+
+impl ExcuseRequest {
+    pub(crate) fn command(self) -> ApiResult<Command> {
+        let covers: DateRange = format!("{}..{}", self.from, self.to).parse().map_err(|e| invalid("from/to", e))?;
+        Ok(Command::Excuse { reason: self.reason, evidence: self.evidence, covers })
+    }
+}
+
+impl CancelRequest {
+    /// A registrar's reason or a court decision, exactly one of them (empty counts as absent).
+    pub(crate) fn command(self) -> ApiResult<Command> {
+        let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let cancellation = match (given(self.reason), given(self.court_decision)) {
+            (None, Some(reference)) => Cancellation::CourtDecision { reference },
+            (Some(reason), None) => Cancellation::Registrar { reason },
+            _ => return Err(invalid("cancel", "give either reason or court_decision")),
+        };
+        Ok(Command::Cancel { cancellation })
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -222,12 +248,7 @@ pub async fn cancel(
     PathOf(n): PathOf<String>,
     Body(r): Body<CancelRequest>,
 ) -> ApiResult<Json<SummonsView>> {
-    let cancellation = match (r.reason, r.court_decision) {
-        (None, Some(reference)) => Cancellation::CourtDecision { reference },
-        (Some(reason), None) => Cancellation::Registrar { reason },
-        _ => return Err(invalid("cancel", "give either reason or court_decision")),
-    };
-    step(state, who, n, Command::Cancel { cancellation }).await
+    step(state, who, n, r.command()?).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

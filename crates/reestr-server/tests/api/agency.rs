@@ -1,6 +1,7 @@
 //! Agencies over HTTP: the feed, confirmations and the check at a post; webhooks to a receiver on
 //! loopback that is down, answers 500, is slow, or sees the register restarted in the middle of a
 //! delivery; afterwards every item has arrived, none lost, duplicates only with the same id.
+//! Each runs on SQLite, and on PostgreSQL when REESTR_TEST_POSTGRES names a server.
 
 use std::{
     collections::BTreeMap,
@@ -21,30 +22,59 @@ use reestr_core::{
     person::PersonId,
     summons::{Command, SummonsNumber},
 };
+use reestr_postgres::testing::Schema;
 use reestr_server::{AppState, FixedClock, LedgerState, Settings};
 use reestr_sqlite::SqliteStore;
-use reestr_store::{Codec, ImportRow, Keyring, NewAgency, Register, RowOutcome};
+use reestr_store::{Codec, ImportRow, Keyring, NewAgency, Register, RowOutcome, Store};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use super::{draft, op, record, ts};
 
-/// A register on a file, served (and served again after a kill) by a server in its own runtime.
+/// Where the register lives.
+enum Backend {
+    Sqlite(tempfile::TempDir),
+    Postgres(Schema),
+}
+
+impl Backend {
+    /// SQLite always; PostgreSQL only when a server is named (None otherwise: the test returns).
+    fn of(postgres: bool) -> Option<Backend> {
+        if postgres {
+            reestr_postgres::testing::url().map(|url| Backend::Postgres(Schema::new(&url)))
+        } else {
+            Some(Backend::Sqlite(tempfile::tempdir().unwrap()))
+        }
+    }
+
+    /// A new handle on the database, as a new process would open it.
+    fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(dir) => Arc::new(SqliteStore::open(dir.path().join("r.db")).unwrap()),
+            Backend::Postgres(schema) => Arc::new(schema.open()),
+        }
+    }
+}
+
+/// A register, served (and served again after a kill) by a server in its own runtime.
 struct Served {
-    dir: tempfile::TempDir,
+    /// The register and its database, dropped off the runtime's threads (PostgreSQL's client
+    /// closes its connections by blocking on a runtime of its own).
+    db: Option<(Register, Backend)>,
     keys: Arc<Keyring>,
-    reg: Register,
     clock: Arc<FixedClock>,
     runtime: Option<tokio::runtime::Runtime>,
     base: String,
 }
 
 impl Served {
-    fn new(persons: u64) -> (Served, Vec<SummonsNumber>) {
-        let dir = tempfile::tempdir().unwrap();
+    fn new(backend: Backend, persons: u64) -> (Served, Vec<SummonsNumber>) {
+        tokio::task::block_in_place(|| Served::filled(backend, persons))
+    }
+
+    fn filled(backend: Backend, persons: u64) -> (Served, Vec<SummonsNumber>) {
         let keys = Arc::new(Keyring::generate());
-        let reg =
-            Register::new(Arc::new(SqliteStore::open(dir.path().join("r.db")).unwrap()), Codec::new(keys.clone()));
+        let reg = Register::new(backend.open(), Codec::new(keys.clone()));
         let rows: Vec<ImportRow> =
             (0..persons).map(|n| ImportRow::new(n + 2, &record(100 + n, "62-001"), reg.codec()).unwrap()).collect();
         let ids: Vec<PersonId> = reg
@@ -59,20 +89,30 @@ impl Served {
         let numbers =
             ids.iter().map(|id| reg.issue(&op(), draft(*id), ts("2025-05-09T11:00:00Z")).unwrap().number).collect();
         let clock = Arc::new(FixedClock::new(ts("2025-06-10T09:00:00Z")));
-        (Served { dir, keys, reg, clock, runtime: None, base: String::new() }, numbers)
+        (Served { db: Some((reg, backend)), keys, clock, runtime: None, base: String::new() }, numbers)
     }
 
     fn now(&self) -> Timestamp {
         reestr_server::Clock::now(&*self.clock)
     }
 
+    /// Calls the register from the test's async code: PostgreSQL's client blocks on a runtime
+    /// of its own, which may not start on a runtime's worker thread.
+    fn on<T>(&self, call: impl FnOnce(&Register) -> T) -> T {
+        tokio::task::block_in_place(|| call(self.reg()))
+    }
+
+    fn reg(&self) -> &Register {
+        &self.db.as_ref().expect("dropped only with the test").0
+    }
+
     fn advance(&self, by: SignedDuration) {
         self.clock.set(self.now() + by);
     }
 
-    /// Starts a server as a new process would: a new handle on the database file.
+    /// Starts a server as a new process would: a new handle on the database.
     fn start(&mut self, dispatcher: bool) {
-        let store = Arc::new(SqliteStore::open(self.dir.path().join("r.db")).unwrap());
+        let store = tokio::task::block_in_place(|| self.db.as_ref().expect("not dropped").1.open());
         let reg = Register::new(store, Codec::new(self.keys.clone()));
         let signing = reestr_ledger::keys::SigningKeyPair::generate("reestr.test/log").unwrap();
         let ledger_keys = reestr_ledger::keys::KeyRing::new(signing, Default::default()).unwrap();
@@ -99,19 +139,20 @@ impl Served {
     /// Stops the server at once, as a crash would: tasks are dropped wherever they are.
     fn kill(&mut self) {
         if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
+            // Off this runtime's thread: the server's tasks, dropped with it, hold the database.
+            std::thread::spawn(move || rt.shutdown_background()).join().expect("shutting the server down");
         }
     }
 
     fn agency(&self, name: &str, kinds: &[MeasureKind], webhook: Option<String>) -> (i64, Option<String>, String) {
         let new = NewAgency { name: name.into(), role: Role::Agency, kinds: kinds.to_vec(), webhook, from_start: true };
-        let created = self.reg.add_agency(&op(), new, self.now()).unwrap();
-        let key = self.reg.create_key(&op(), name, self.now()).unwrap().key;
+        let created = self.on(|r| r.add_agency(&op(), new, self.now())).unwrap();
+        let key = self.on(|r| r.create_key(&op(), name, self.now())).unwrap().key;
         (created.agency.id, created.webhook_secret, key)
     }
 
     fn exit_bans(&self) -> Vec<u64> {
-        let events = self.reg.events(0, 1_000_000).unwrap();
+        let events = self.on(|r| r.events(0, 1_000_000)).unwrap();
         events.into_iter().filter(|e| e.payload["kind"] == "exit_ban").map(|e| e.seq).collect()
     }
 }
@@ -119,11 +160,15 @@ impl Served {
 impl Drop for Served {
     fn drop(&mut self) {
         self.kill();
+        if let Some(db) = self.db.take() {
+            let _ = std::thread::spawn(move || drop(db)).join();
+        }
     }
 }
 
 async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    for _ in 0..400 {
+    // A minute at most: generous, for a machine busy with other builds.
+    for _ in 0..2400 {
         if ok() {
             return;
         }
@@ -133,11 +178,21 @@ async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_person_sees_each_read() {
-    let (mut s, numbers) = Served::new(3);
+async fn an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_person_sees_each_read_on_sqlite() {
+    an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_person_sees_each_read(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_person_sees_each_read_on_postgres() {
+    an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_person_sees_each_read(true).await;
+}
+
+async fn an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_person_sees_each_read(postgres: bool) {
+    let Some(backend) = Backend::of(postgres) else { return };
+    let (mut s, numbers) = Served::new(backend, 3);
     let (_, _, key) = s.agency("border", &[MeasureKind::ExitBan], None);
-    s.reg.run_clock(s.now(), 100).unwrap();
-    s.reg.act(&op(), &numbers[0], Command::Appear, s.now()).unwrap();
+    s.on(|r| r.run_clock(s.now(), 100)).unwrap();
+    s.on(|r| r.act(&op(), &numbers[0], Command::Appear, s.now())).unwrap();
     s.start(false);
     let client = Client::new();
     let get = |path: &str| client.get(format!("{}{path}", s.base)).bearer_auth(&key);
@@ -192,13 +247,13 @@ async fn an_agency_reads_its_feed_confirms_it_and_checks_a_passport_and_the_pers
     assert_eq!(bad.json::<Value>().await.unwrap()["error"], "invalid_passport");
 
     // The person sees the delivery and the check, with the agency as the reader.
-    let person = s.reg.find_by_snils(&op(), record(101, "62-001").snils().unwrap(), s.now()).unwrap().id;
+    let person = s.on(|r| r.find_by_snils(&op(), record(101, "62-001").snils().unwrap(), s.now())).unwrap().id;
     let citizen = reestr_core::access::Principal {
         actor: reestr_core::event::Actor::user(1, "c"),
         role: Role::Citizen,
         scope: reestr_core::access::Scope::Person(person),
     };
-    let reads = s.reg.reads_of(&citizen, person).unwrap();
+    let reads = s.on(|r| r.reads_of(&citizen, person)).unwrap();
     let by_border: Vec<&str> = reads
         .iter()
         .filter(|e| e.actor.as_str().ends_with(":border"))
@@ -287,16 +342,26 @@ fn every_item_arrived(got: &Received, expected: &[u64]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart() {
-    let (mut s, numbers) = Served::new(6);
+async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart_on_sqlite() {
+    webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart_on_postgres() {
+    webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart(true).await;
+}
+
+async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart(postgres: bool) {
+    let Some(backend) = Backend::of(postgres) else { return };
+    let (mut s, numbers) = Served::new(backend, 6);
     // The receiver's address is reserved but nothing listens yet: the agency's endpoint is down.
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = reserved.local_addr().unwrap();
     drop(reserved);
     let (id, secret, _) = s.agency("border", &[MeasureKind::ExitBan], Some(format!("http://{addr}/hook")));
-    s.reg.run_clock(s.now(), 100).unwrap();
+    s.on(|r| r.run_clock(s.now(), 100)).unwrap();
     s.start(true);
-    let admin = || s.reg.agency_by_name(&op(), "border", s.now()).unwrap();
+    let admin = || s.on(|r| r.agency_by_name(&op(), "border", s.now())).unwrap();
     wait_for("a failed attempt", || admin().push.failures >= 1).await;
     assert_eq!(admin().push.last_error.as_deref(), Some("could not connect"));
     let metrics = Client::new().get(format!("{}/metrics", s.base)).send().await.unwrap().text().await.unwrap();
@@ -326,12 +391,13 @@ async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_reg
     wait_for("a clean state", || admin().push.failures == 0 && admin().stats.pending == 0).await;
 
     // New measures are lifted; the register is killed in the middle of delivering them.
+    // (Counted before the lifts: the dispatcher may send the first of them at once.)
     mode.store(SLOW, Ordering::SeqCst);
+    let before = got.lock().unwrap().all.len();
     for n in &numbers[..4] {
-        s.reg.act(&op(), n, Command::Appear, s.now()).unwrap();
+        s.on(|r| r.act(&op(), n, Command::Appear, s.now())).unwrap();
     }
     expected = s.exit_bans();
-    let before = got.lock().unwrap().all.len();
     wait_for("a delivery under way", || got.lock().unwrap().all.len() > before).await;
     s.kill();
     mode.store(OK, Ordering::SeqCst);
@@ -345,19 +411,29 @@ async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_reg
     .await;
     every_item_arrived(&got.lock().unwrap(), &expected);
     assert_eq!(expected.len(), 10);
-    assert!(s.reg.dead_letters(&op(), id).unwrap().is_empty());
+    assert!(s.on(|r| r.dead_letters(&op(), id)).unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays() {
-    let (mut s, _) = Served::new(2);
+async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays_on_sqlite() {
+    a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays_on_postgres() {
+    a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays(true).await;
+}
+
+async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays(postgres: bool) {
+    let Some(backend) = Backend::of(postgres) else { return };
+    let (mut s, _) = Served::new(backend, 2);
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = reserved.local_addr().unwrap();
     drop(reserved);
     let (id, secret, _) = s.agency("border", &[MeasureKind::ExitBan], Some(format!("http://{addr}/hook")));
-    s.reg.run_clock(s.now(), 100).unwrap();
+    s.on(|r| r.run_clock(s.now(), 100)).unwrap();
     s.start(true);
-    let admin = || s.reg.agency_by_name(&op(), "border", s.now()).unwrap();
+    let admin = || s.on(|r| r.agency_by_name(&op(), "border", s.now())).unwrap();
     let start = s.now();
     // The clock runs through three days of retries, one backoff at a time.
     while s.now().duration_since(start) <= reestr_store::RETRY_WINDOW {
@@ -371,7 +447,7 @@ async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_
     assert!(a.webhook_url.is_some(), "the endpoint is never disabled");
     assert!(a.push.failures > 60, "{a:?}");
     let client = Client::new();
-    let login = super::World::admin_client(&s.reg, &s.base, s.now()).await;
+    let login = super::World::admin_client(s.reg(), &s.base, s.now()).await;
     let listed: Value =
         login.get(format!("{}/api/v1/admin/agencies", s.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed[0]["dead_letters"], 2);

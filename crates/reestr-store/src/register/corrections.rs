@@ -126,8 +126,11 @@ impl Register {
             tx.answer_correction(id, now, &sealed)?;
             let payload =
                 json!({ "correction": id, "accepted": answer.accepted, "late": now > current.due_at }).to_string();
-            tx.append(&event(EventKind::CorrectionAnswered, &who.actor, now, Some(row.person), None, &payload), now)?;
-            Ok(())
+            let seq = tx.append(
+                &event(EventKind::CorrectionAnswered, &who.actor, now, Some(row.person), None, &payload),
+                now,
+            )?;
+            self.notify_answer(tx, row.person, id, answer.accepted, seq, now)
         })?;
         let row = self.read(|tx| tx.correction(id))?.ok_or_else(|| not_found("correction", id))?;
         self.correction_view(row, now)

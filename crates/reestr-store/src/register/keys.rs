@@ -93,7 +93,7 @@ impl Register {
             }
         }
 
-        // Second-factor seeds, webhook secrets and correction requests.
+        // Second-factor seeds, webhook secrets, correction requests, notices and their addresses.
         report.other = self.write(|tx| {
             let mut n = 0;
             for mut u in tx.users()? {
@@ -114,6 +114,7 @@ impl Register {
             Ok(n)
         })?;
         report.other += self.reseal_corrections(current)?;
+        report.other += self.reseal_notices(current)?;
 
         let payload = json!({ "key": current, "persons": report.persons, "summonses": report.summonses }).to_string();
         self.write(|tx| tx.append(&event(EventKind::KeysRotated, &who.actor, now, None, None, &payload), now))?;

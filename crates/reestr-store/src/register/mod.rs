@@ -9,8 +9,10 @@ mod auth;
 mod border;
 mod campaigns;
 mod corrections;
+mod dashboard;
 mod deliveries;
 mod keys;
+mod notices;
 mod persons;
 mod summonses;
 
@@ -37,11 +39,15 @@ pub use campaigns::{
     BatchReport, Campaign, DryRun, MAX_SAMPLE, RegionDryRun, RegionProgress, SAMPLE_FIELDS, SampleEntry,
 };
 pub use corrections::CorrectionView;
+pub use dashboard::{DayCounts, RegionActivity};
 pub use deliveries::{
     Breach, CLAIM, CONFIRM_WITHIN, Confirmation, FeedItem, FeedPage, IDENTITY_FIELDS, MAX_PAGE, PersonIdentity,
     PushBatch, PushItem, PushResult, RETRY_WINDOW, backoff,
 };
 pub use keys::ResealReport;
+pub use notices::{
+    CheckedNotice, InboxItem, MAIL_CLAIM, MAIL_RETRY_WINDOW, MAX_INBOX_PAGE, MailItem, MailResult, MailState,
+};
 pub use persons::{HistoryEntry, ImportRow, PersonSummary, RowOutcome, SUMMARY_FIELDS, Search};
 pub use summonses::ClockReport;
 

@@ -327,8 +327,8 @@ impl Register {
             return Ok(());
         }
         let payload = json!({ "role": who.role, "purpose": purpose, "fields": fields }).to_string();
-        tx.append(&event(EventKind::RecordRead, &who.actor, now, Some(person), None, &payload), now)?;
-        Ok(())
+        let seq = tx.append(&event(EventKind::RecordRead, &who.actor, now, Some(person), None, &payload), now)?;
+        self.notify_read(tx, who, person, purpose, seq, now)
     }
 
     /// Finds persons; each one shown is a logged read of its summary fields. Only persons the

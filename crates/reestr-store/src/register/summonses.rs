@@ -31,6 +31,8 @@ pub struct ClockReport {
     pub overdue: u64,
     pub measures_started: u64,
     pub batches: u64,
+    /// Reminders sent as notices.
+    pub reminders: u64,
 }
 
 impl ClockReport {
@@ -48,7 +50,7 @@ impl Register {
         Ok((stored.id, self.codec.decode_summons(&stored.state)?))
     }
 
-    fn summons_in(&self, tx: &mut dyn ReadTx, number: &SummonsNumber) -> Result<(i64, Summons)> {
+    pub(super) fn summons_in(&self, tx: &mut dyn ReadTx, number: &SummonsNumber) -> Result<(i64, Summons)> {
         self.load_summons(tx.summons(number)?.ok_or_else(|| not_found("summons", number))?)
     }
 
@@ -119,7 +121,9 @@ impl Register {
             }
             let payload = payload.to_string();
             let e = event(EventKind::SummonsPosted, actor, now, Some(summons.person), Some(&summons.number), &payload);
-            tx.append(&e, now)?;
+            let seq = tx.append(&e, now)?;
+            // The same notices and reminders as any posting, in the same transaction.
+            self.notify_step(tx, summons, std::slice::from_ref(change), seq, now)?;
         }
         Ok(posted.into_iter().map(|(s, _)| s).collect())
     }
@@ -171,14 +175,16 @@ impl Register {
     ) -> Result<()> {
         let policy = self.policies.get(&summons.policy)?;
         tx.update_summons(id, &SummonsRow::new(summons, summons.next_due(policy)?, &self.codec)?, changes)?;
+        let mut last = 0;
         for change in changes {
             let payload = self.log_payload(change)?;
             let e =
                 event(change.event_kind(), actor, change.at(), Some(summons.person), Some(&summons.number), &payload);
             let seq = tx.append(&e, now)?;
             self.enqueue(tx, seq, change, summons.person, &summons.number, now)?;
+            last = seq;
         }
-        Ok(())
+        self.notify_step(tx, summons, changes, last, now)
     }
 
     /// A summons, for whoever may read it; a logged read unless by the person themselves.
@@ -210,8 +216,8 @@ impl Register {
             return Ok(());
         }
         let payload = json!({ "role": who.role, "purpose": purpose, "fields": ["summonses"] }).to_string();
-        tx.append(&event(EventKind::RecordRead, &who.actor, now, Some(person), None, &payload), now)?;
-        Ok(())
+        let seq = tx.append(&event(EventKind::RecordRead, &who.actor, now, Some(person), None, &payload), now)?;
+        self.notify_read(tx, who, person, purpose, seq, now)
     }
 
     /// A person's summonses, for whoever may read them; a logged read unless by the person.
@@ -316,13 +322,21 @@ impl Register {
             })?;
             report.add(&done);
             if !more {
+                report.reminders = self.run_reminders(now, batch)?;
                 return Ok(report);
             }
         }
     }
 
+    /// The earliest step of a summons the clock has to apply.
     pub fn next_due(&self) -> Result<Option<Timestamp>> {
         self.read(|tx| tx.next_due())
+    }
+
+    /// The earliest instant at which the clock has something to do: a summons's step or a
+    /// reminder.
+    pub fn next_wake(&self) -> Result<Option<Timestamp>> {
+        self.read(|tx| Ok(tx.next_due()?.into_iter().chain(tx.next_reminder()?).min()))
     }
 
     /// A summons for the operator at the command line (a logged read).

@@ -1,9 +1,9 @@
-//! The test database: REESTR_TEST_POSTGRES names a server; each test gets a schema of its own.
-#![allow(dead_code, clippy::unwrap_used)]
+//! For tests of this crate and of the crates above it: REESTR_TEST_POSTGRES names the server, and
+//! each test works in a schema of its own, dropped when the test ends.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use reestr_postgres::{PgOptions, PgStore};
+use crate::{PgOptions, PgStore};
 
 /// The server under test, or None (with a note) when REESTR_TEST_POSTGRES is not set. When it is
 /// set, the tests run, and fail if the server cannot be reached.
@@ -25,6 +25,7 @@ pub fn unique_name(prefix: &str) -> String {
 }
 
 /// A schema of its own, dropped (with everything in it) when the test ends.
+#[derive(Debug)]
 pub struct Schema {
     pub url: String,
     pub name: String,
@@ -39,14 +40,17 @@ impl Schema {
         PgOptions::new(&self.url).schema(Some(&self.name))
     }
 
+    /// The register in this schema (migrated on first opening); every call is a new handle, as a
+    /// new process would have.
     pub fn open(&self) -> PgStore {
         PgStore::open_with(&self.options())
             .unwrap_or_else(|e| panic!("REESTR_TEST_POSTGRES is set, but the database cannot be used: {e}"))
     }
 
+    /// A plain connection with this schema on its search path.
     pub fn client(&self) -> postgres::Client {
-        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
-        c.batch_execute(&format!("SET search_path = {}", self.name)).unwrap();
+        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).unwrap_or_else(|e| panic!("{e}"));
+        c.batch_execute(&format!("SET search_path = {}", self.name)).unwrap_or_else(|e| panic!("{e}"));
         c
     }
 }
