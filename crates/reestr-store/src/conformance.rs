@@ -1437,6 +1437,19 @@ pub fn a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted<H: H
     // The legal clock takes them like any other.
     let report = f.reg.run_clock(ts("2025-05-13T00:00:00Z"), 100).unwrap();
     assert_eq!(report.served, 9);
+    // And they notify like any other: the posting's notice written with its event, the
+    // reminders scheduled and sent by the clock.
+    for p in &persons {
+        assert_eq!(
+            inbox_kinds(&f, *p)[..3],
+            [NoticeKind::SummonsPosted, NoticeKind::SummonsServed, NoticeKind::MeasuresStarted]
+        );
+    }
+    // Appointments on 13 May (persons 1 and 11): reminded the day before.
+    assert_eq!(report.reminders, 2);
+    for p in [ids[1], ids[11]] {
+        assert_eq!(inbox_kinds(&f, p).last(), Some(&NoticeKind::AppointmentReminder));
+    }
 
     // The database itself refuses a second summons of the campaign to a person.
     let dup = crate::CampaignMember {
