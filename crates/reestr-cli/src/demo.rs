@@ -267,6 +267,7 @@ fn accounts(reg: &Register, op: &Principal, rng: &mut StdRng, now: Timestamp) ->
     for n in inbox.iter().take(8) {
         println!("  {}  {}  code {}", n.created_at, n.content.ru.subject, n.code);
     }
+    demo_campaigns(reg, op, region, now)?;
     let mut out = Accounts::default();
     let roles: [(&str, Role, Scope); 6] = [
         ("citizen", Role::Citizen, Scope::Person(person)),
@@ -311,6 +312,40 @@ fn accounts(reg: &Register, op: &Principal, rng: &mut StdRng, now: Timestamp) ->
         });
     }
     Ok(out)
+}
+
+/// Two campaigns in the supervisor's region: one issued (its summonses appointed over the next
+/// two weeks), one a draft to dry-run.
+fn demo_campaigns(
+    reg: &Register,
+    op: &Principal,
+    region: reestr_core::region::RegionCode,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    use reestr_core::campaign::{Appointments, CampaignSpec, Cohort, Quota};
+    let first = today(now).tomorrow()?.saturating_add(jiff::Span::new().days(7));
+    let year = today(now).year();
+    let nine = Time::new(9, 0, 0, 0)?;
+    let spec = |name: &str, purpose, quota, born: (i16, i16)| CampaignSpec {
+        name: name.into(),
+        purpose,
+        quotas: vec![Quota { region, quota }],
+        commissariat: None,
+        cohort: Cohort { born_from: born.0, born_to: born.1, statuses: vec![Registration::Registered] },
+        appointments: Appointments { from: first, to: first.saturating_add(jiff::Span::new().days(14)), time: nine },
+    };
+    let issued = reg.create_campaign(
+        op,
+        spec("Медицинское освидетельствование (демонстрация)", Purpose::MedicalExamination, 40, (year - 27, year - 18)),
+        now,
+    )?;
+    reg.issue_campaign(op, issued.id, 1000, &mut || now, &mut |_| true)?;
+    reg.create_campaign(
+        op,
+        spec("Уточнение данных резерва (демонстрация)", Purpose::ClarifyRecords, 100, (year - 50, year - 28)),
+        now,
+    )?;
+    Ok(())
 }
 
 fn summary(reg: &Register, db: &crate::db::Db) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 mod admin;
 mod agency;
 mod backup;
+mod campaign;
 mod db;
 mod demo;
 mod export;
@@ -79,6 +80,10 @@ enum Command {
     /// Read a person's record, its provenance and history (a logged read).
     #[command(subcommand)]
     Person(PersonCommand),
+    /// Campaigns: a cohort summoned at once with quotas by region; dry runs; issuing with
+    /// progress, resumable.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
     /// Post summonses and record what happens to them.
     #[command(subcommand)]
     Summons(SummonsCommand),
@@ -373,6 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_json(&show::person(&reg, &op, &person, now)?)?;
         }
         Command::Summons(cmd) => summons(&open(&cli.db)?, &op, cmd, now)?,
+        Command::Campaign(cmd) => campaign::run(&open(&cli.db)?, &op, cmd, cli.at)?,
         Command::Clock(args) => {
             let r = open(&cli.db)?.run_clock(now, args.batch.max(1))?;
             println!(

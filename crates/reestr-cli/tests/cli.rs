@@ -320,6 +320,69 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_resumes_it() {
     assert_eq!(count(&db, "persons"), 30_000);
 }
 
+#[test]
+fn a_campaign_killed_mid_issue_resumes_and_summons_nobody_twice() {
+    let env = Env::new();
+    let file = env.path("cohort.csv");
+    reestr_synth::Population::new(4, &["62".parse().unwrap()], jiff::civil::date(2026, 1, 1))
+        .write_csv(std::fs::File::create(&file).unwrap(), 3_000)
+        .unwrap();
+    let at = ["--at", "2026-03-02T10:00:00Z"];
+    env.ok(&["import", "persons", p(&file)]);
+    let created = env.ok(&[
+        &at[..],
+        &["campaign", "create", "--name", "Весенний призыв 2026", "--quota", "62=2500", "--born", "1970..2010"],
+        &["--status", "registered,deferred", "--appointments", "2026-04-06..2026-04-30"],
+    ]
+    .concat());
+    assert!(created.starts_with("campaign 1: Весенний призыв 2026"), "{created}");
+    let dry = env.ok(&[&at[..], &["campaign", "dry-run", "1", "--sample", "3"]].concat());
+    let would: u64 = dry.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(would > 100 && would <= 2500, "{dry}");
+    assert_eq!(dry.lines().filter(|l| l.contains(", born ")).count(), 3, "{dry}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reestr"))
+        .args([&at[..], &["campaign", "issue", "1", "--batch", "10"]].concat())
+        .env("REESTR_DATABASE_URL", env.db())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = env.path("reestr.db");
+    let started = std::time::Instant::now();
+    while count(&db, "campaign_members") < 50 && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let members = count(&db, "campaign_members");
+    assert!(members > 0 && members < would, "killed in the middle: {members} of {would}");
+    assert_eq!(members % 10, 0, "only whole batches are committed");
+    assert_eq!(count(&db, "summonses"), members);
+    let shown = env.ok(&[&at[..], &["campaign", "show", "1"]].concat());
+    assert!(
+        shown.contains("state       issuing") && shown.contains(&format!("issued      {members} of 2500")),
+        "{shown}"
+    );
+
+    let out = env.run(&[&at[..], &["campaign", "issue", "1", "--batch", "100"]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("state       done") && stdout.contains(&format!("issued      {would} of 2500")),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("issued {would} of 2500")));
+    assert_eq!(count(&db, "campaign_members"), would);
+    assert_eq!(count(&db, "summonses"), would);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let persons: i64 = conn.query_row("SELECT count(DISTINCT person_id) FROM summonses", [], |r| r.get(0)).unwrap();
+    assert_eq!(persons as u64, would);
+    let posted: i64 =
+        conn.query_row("SELECT count(*) FROM events WHERE kind = 'summons_posted'", [], |r| r.get(0)).unwrap();
+    assert_eq!(posted as u64, would);
+}
+
 /// Rows in a table, read as another process would, while the import may be writing.
 fn count(db: &Path, table: &str) -> u64 {
     let Ok(conn) = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {

@@ -281,6 +281,24 @@ impl Principal {
         }
     }
 
+    /// May create, dry-run, issue and read a campaign over these regions (and, if it is limited
+    /// to one, this commissariat)? A registrar only a campaign of its own commissariat; a
+    /// supervisor only one within its region; an admin (and the operator) any.
+    pub fn may_run_campaign(
+        &self,
+        regions: &[RegionCode],
+        commissariat: Option<&CommissariatCode>,
+    ) -> Result<(), AccessError> {
+        match (&self.role, &self.scope) {
+            (Role::Admin | Role::Operator, _) => Ok(()),
+            (Role::Supervisor, Scope::Region(r)) => allow(!regions.is_empty() && regions.iter().all(|x| x == r)),
+            (Role::Registrar, Scope::Commissariat(c)) => {
+                allow(commissariat == Some(c) && regions.iter().all(|r| *r == c.region()))
+            }
+            _ => Err(AccessError::Forbidden),
+        }
+    }
+
     /// Which region's dashboards the principal may see: its own region (a supervisor), or every
     /// region (`None`: an admin or the operator). Dashboards hold counts, no personal data.
     pub fn dashboard_scope(&self) -> Result<Option<RegionCode>, AccessError> {
@@ -289,6 +307,11 @@ impl Principal {
             (Role::Supervisor, Scope::Region(r)) => Ok(Some(*r)),
             _ => Err(AccessError::Forbidden),
         }
+    }
+
+    /// May list campaigns (each shown only if [`Principal::may_run_campaign`] allows it)?
+    pub fn may_list_campaigns(&self) -> Result<(), AccessError> {
+        allow(matches!(self.role, Role::Registrar | Role::Supervisor | Role::Admin | Role::Operator))
     }
 
     /// May manage users and keys?
@@ -351,6 +374,29 @@ mod tests {
         assert!(a.may_see_measure(&place, MeasureKind::ExitBan).is_ok());
         assert!(a.may_see_measure(&place, MeasureKind::CreditBan).is_err());
         assert!(a.may_read(&place, &[Field::Surname], Some("x")).is_err());
+    }
+
+    #[test]
+    fn campaigns_are_run_within_the_scope() {
+        let own: CommissariatCode = "62-001".parse().unwrap();
+        let other: CommissariatCode = "62-002".parse().unwrap();
+        let ryazan: RegionCode = "62".parse().unwrap();
+        let mari: RegionCode = "12".parse().unwrap();
+        let registrar = p(Role::Registrar, Scope::Commissariat(own.clone()));
+        assert!(registrar.may_run_campaign(&[ryazan], Some(&own)).is_ok());
+        assert!(registrar.may_run_campaign(&[ryazan], Some(&other)).is_err());
+        assert!(registrar.may_run_campaign(&[ryazan], None).is_err());
+        assert!(registrar.may_run_campaign(&[ryazan, mari], Some(&own)).is_err());
+        let supervisor = p(Role::Supervisor, Scope::Region(ryazan));
+        assert!(supervisor.may_run_campaign(&[ryazan], None).is_ok());
+        assert!(supervisor.may_run_campaign(&[ryazan], Some(&other)).is_ok());
+        assert!(supervisor.may_run_campaign(&[ryazan, mari], None).is_err());
+        assert!(supervisor.may_run_campaign(&[], None).is_err());
+        assert!(p(Role::Admin, Scope::All).may_run_campaign(&[ryazan, mari], None).is_ok());
+        for role in [Role::Citizen, Role::MedicalCommission, Role::SecurityService] {
+            let scope = if role == Role::MedicalCommission { Scope::Commissariat(own.clone()) } else { Scope::All };
+            assert!(p(role, scope).may_run_campaign(&[ryazan], Some(&own)).is_err());
+        }
     }
 
     #[test]

@@ -43,10 +43,16 @@ pub enum EventKind {
     DeliveriesDeadLettered,
     /// An admin asked for set-aside deliveries to be sent again.
     DeliveriesReplayed,
+    /// A campaign was created (its specification in the payload).
+    CampaignCreated,
+    /// Issuing a campaign's summonses began (each summons is its own `summons_posted`).
+    CampaignIssueStarted,
+    /// A campaign's issuing ended: every region reached its quota or ran out of persons.
+    CampaignIssued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 28] = [
         EventKind::PersonCreated,
         EventKind::PersonUpdated,
         EventKind::SummonsPosted,
@@ -72,6 +78,9 @@ impl EventKind {
         EventKind::DeliveriesConfirmed,
         EventKind::DeliveriesDeadLettered,
         EventKind::DeliveriesReplayed,
+        EventKind::CampaignCreated,
+        EventKind::CampaignIssueStarted,
+        EventKind::CampaignIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +110,9 @@ impl EventKind {
             EventKind::DeliveriesConfirmed => "deliveries_confirmed",
             EventKind::DeliveriesDeadLettered => "deliveries_dead_lettered",
             EventKind::DeliveriesReplayed => "deliveries_replayed",
+            EventKind::CampaignCreated => "campaign_created",
+            EventKind::CampaignIssueStarted => "campaign_issue_started",
+            EventKind::CampaignIssued => "campaign_issued",
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod campaign;
 pub mod correction;
 pub mod days;
 pub mod deadline;

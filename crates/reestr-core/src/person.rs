@@ -527,7 +527,7 @@ impl Record {
         self.get(field).map(Value::to_string)
     }
 
-    fn date(&self, field: Field) -> Option<Date> {
+    pub fn date(&self, field: Field) -> Option<Date> {
         match self.get(field) {
             Some(Value::Date(d)) => Some(*d),
             _ => None,

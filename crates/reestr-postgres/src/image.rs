@@ -203,6 +203,8 @@ pub(crate) fn finish_restore(tx: &mut PgTx<'_>) -> Result<()> {
              SELECT setval(pg_get_serial_sequence('agencies', 'id'), coalesce(max(id), 0) + 1, false) FROM agencies;
              SELECT setval(pg_get_serial_sequence('deliveries', 'id'), coalesce(max(id), 0) + 1, false)
                FROM deliveries;
+             SELECT setval(pg_get_serial_sequence('campaigns', 'id'), coalesce(max(id), 0) + 1, false)
+               FROM campaigns;
              SELECT setval(pg_get_serial_sequence('notices', 'id'), coalesce(max(id), 0) + 1, false) FROM notices;
              SELECT setval(pg_get_serial_sequence('notice_mail', 'id'), coalesce(max(id), 0) + 1, false)
                FROM notice_mail;",

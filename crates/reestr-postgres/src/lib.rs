@@ -23,6 +23,7 @@
 
 mod agencies;
 pub mod backup;
+mod campaigns;
 mod image;
 mod notices;
 mod persons;

@@ -20,7 +20,7 @@ use reestr_store::{
 };
 
 use crate::{
-    agencies, notices,
+    agencies, campaigns, notices,
     pool::Conn,
     sql::{Micros, backend},
 };
@@ -705,6 +705,22 @@ impl ReadTx for PgTx<'_> {
         agencies::measures_in_force_of(self, person)
     }
 
+    fn campaign(&mut self, id: i64) -> Result<Option<reestr_store::CampaignRow>> {
+        Ok(campaigns::campaigns(self, Some(id))?.pop())
+    }
+
+    fn campaigns(&mut self) -> Result<Vec<reestr_store::CampaignRow>> {
+        campaigns::campaigns(self, None)
+    }
+
+    fn campaign_regions(&mut self, campaign: i64) -> Result<Vec<reestr_store::CampaignRegionRow>> {
+        campaigns::campaign_regions(self, campaign)
+    }
+
+    fn cohort(&mut self, filter: &reestr_store::CohortFilter) -> Result<Vec<reestr_store::CohortCandidate>> {
+        campaigns::cohort(self, filter)
+    }
+
     fn activity(&mut self, since: Timestamp, region: Option<RegionCode>) -> Result<Vec<HourlyCount>> {
         // An event is recorded at or after its legal instant, so the condition on recorded_at
         // (the partitioning column) holds for every row wanted and prunes the older partitions.
@@ -887,6 +903,20 @@ impl WriteTx for PgTx<'_> {
             &[&i64::from(region.get()), &i64::from(year)],
         )?;
         Ok(count(rows))
+    }
+
+    fn reserve_summons_seqs(&mut self, region: RegionCode, year: i16, n: u64) -> Result<u64> {
+        let n = n as i64;
+        let rows = self.query(
+            "INSERT INTO summons_counters (region, year, last) VALUES ($1, $2, $3)
+             ON CONFLICT (region, year) DO UPDATE SET last = summons_counters.last + $3 RETURNING last",
+            &[&i64::from(region.get()), &i64::from(year), &n],
+        )?;
+        Ok((count(rows) as i64 + 1 - n) as u64)
+    }
+
+    fn insert_summonses(&mut self, rows: &[SummonsRow]) -> Result<Vec<i64>> {
+        campaigns::insert_summonses(self, rows)
     }
 
     fn insert_summons(&mut self, s: &SummonsRow) -> Result<i64> {
@@ -1212,6 +1242,26 @@ impl WriteTx for PgTx<'_> {
 
     fn update_dead_letter(&mut self, d: &DeadLetterRow) -> Result<()> {
         agencies::update_dead_letter(self, d)
+    }
+
+    fn insert_campaign(
+        &mut self,
+        row: &reestr_store::CampaignRow,
+        regions: &[reestr_store::CampaignRegionRow],
+    ) -> Result<i64> {
+        campaigns::insert_campaign(self, row, regions)
+    }
+
+    fn update_campaign(&mut self, row: &reestr_store::CampaignRow) -> Result<()> {
+        campaigns::update_campaign(self, row)
+    }
+
+    fn update_campaign_region(&mut self, row: &reestr_store::CampaignRegionRow) -> Result<()> {
+        campaigns::update_region(self, row)
+    }
+
+    fn insert_campaign_members(&mut self, rows: &[reestr_store::CampaignMember]) -> Result<()> {
+        campaigns::insert_members(self, rows)
     }
 
     fn restore(&mut self, table: Table, rows: &[ImageRow]) -> Result<()> {

@@ -53,7 +53,9 @@ fn status_of(code: &str) -> StatusCode {
         | "region_not_operating"
         | "already_answered"
         | "instant_in_past"
-        | "too_many_excuses" => StatusCode::CONFLICT,
+        | "too_many_excuses"
+        | "campaign_wrong_state"
+        | "campaign_appointments_begun" => StatusCode::CONFLICT,
         "busy" => StatusCode::SERVICE_UNAVAILABLE,
         "storage_error" | "corrupt_data" | "keys_unusable" | "policy_mismatch" => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -5,6 +5,7 @@
 //! access inside its transaction) on a blocking thread, and shapes the answer.
 
 mod api;
+mod campaigns;
 mod clock;
 mod dispatch;
 pub mod error;
@@ -28,6 +29,7 @@ use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer};
 use crate::error::ApiError;
 pub use crate::{
     api::openapi,
+    campaigns::resume_campaigns,
     clock::clock_task,
     dispatch::dispatch_task,
     extract::{DEVICE_COOKIE, PURPOSE_HEADER, SESSION_COOKIE},
@@ -209,6 +211,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         tokio::spawn(mail_task(state.clone()));
     }
     tokio::spawn(log::checkpoint_task(state.clone()));
+    tokio::spawn(resume_campaigns(state.clone()));
     let timeout = state.settings.request_timeout;
     let app = app(state);
     let graceful = GracefulShutdown::new();

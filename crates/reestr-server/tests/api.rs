@@ -255,6 +255,27 @@ impl World {
         self.reg.add_agency(&op(), new, ts(T0)).unwrap().agency.id
     }
 
+    /// A campaign of commissariat 62-001 (person A's), made by the operator.
+    fn fresh_campaign(&self) -> i64 {
+        let spec = reestr_core::campaign::CampaignSpec {
+            name: campaign_body()["name"].as_str().unwrap().into(),
+            purpose: Purpose::ClarifyRecords,
+            quotas: vec![reestr_core::campaign::Quota { region: "62".parse().unwrap(), quota: 2 }],
+            commissariat: Some("62-001".parse().unwrap()),
+            cohort: reestr_core::campaign::Cohort {
+                born_from: 2000,
+                born_to: 2007,
+                statuses: vec![reestr_core::person::Registration::Registered],
+            },
+            appointments: reestr_core::campaign::Appointments {
+                from: jiff::civil::date(2025, 6, 23),
+                to: jiff::civil::date(2025, 6, 27),
+                time: jiff::civil::time(9, 0, 0, 0),
+            },
+        };
+        self.reg.create_campaign(&op(), spec, ts(T0)).unwrap().id
+    }
+
     fn fresh_correction(&self) -> i64 {
         let citizen =
             Principal { actor: Actor::user(1, "a"), role: Role::Citizen, scope: Scope::Person(self.person_a) };
@@ -273,6 +294,21 @@ struct Case {
     finds: bool,
     /// Every caller states a purpose, so a denial is about the role, not the purpose.
     purpose: bool,
+}
+
+/// A campaign of commissariat 62-001 as the API takes it.
+fn campaign_body() -> Value {
+    json!({
+        "name": "Уточнение данных, июнь 2025",
+        "purpose": "clarify_records",
+        "quotas": [{ "region": "62", "quota": 2 }],
+        "commissariat": "62-001",
+        "born_from": 2000,
+        "born_to": 2007,
+        "appointments_from": "2025-06-23",
+        "appointments_to": "2025-06-27",
+        "appointment_time": "09:00"
+    })
 }
 
 fn snils_a() -> String {
@@ -599,6 +635,41 @@ fn cases() -> Vec<Case> {
                     Some(json!({ "accepted": false, "text": "верно" })),
                 )
             },
+        },
+        Case {
+            name: "campaigns (create)",
+            allowed: &[Registrar, Supervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::POST, "/api/v1/campaigns".into(), Some(campaign_body())),
+        },
+        Case {
+            name: "campaigns",
+            allowed: &[Registrar, OtherRegistrar, Supervisor, OtherSupervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |_| (Method::GET, "/api/v1/campaigns".into(), None),
+        },
+        Case {
+            name: "campaigns/{id}",
+            allowed: &[Registrar, Supervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::GET, format!("/api/v1/campaigns/{}", w.fresh_campaign()), None),
+        },
+        Case {
+            name: "campaigns/{id}/dry-run",
+            allowed: &[Registrar, Supervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::POST, format!("/api/v1/campaigns/{}/dry-run?sample=1", w.fresh_campaign()), None),
+        },
+        Case {
+            name: "campaigns/{id}/issue",
+            allowed: &[Registrar, Supervisor, Admin],
+            finds: false,
+            purpose: false,
+            call: |w| (Method::POST, format!("/api/v1/campaigns/{}/issue", w.fresh_campaign()), None),
         },
         Case {
             name: "regions/{code}/rollout",
@@ -1102,4 +1173,78 @@ async fn the_log_publishes_signed_checkpoints_keys_and_tiles() {
     assert_eq!(tile.bytes().await.unwrap().len() as u64, 32 * size.min(255));
     let missing = Client::new().get(format!("{}/log/tile/0/999", w.base)).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_runs_a_campaign_dry_run_then_issues_it_in_the_background() {
+    let w = World::new().await;
+    let (status, c) = w.send(Supervisor, Method::POST, "/api/v1/campaigns", Some(campaign_body())).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    assert_eq!((c["state"].as_str(), c["quota"].as_u64(), c["issued"].as_u64()), (Some("draft"), Some(2), Some(0)));
+    let id = c["id"].as_i64().unwrap();
+
+    // Person A holds an open summons: reported, not summoned; person B would be.
+    let (status, dry) =
+        w.send(Supervisor, Method::POST, &format!("/api/v1/campaigns/{id}/dry-run?sample=5"), None).await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(
+        (dry["cohort"].as_u64(), dry["open_summonses"].as_u64(), dry["would_issue"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(dry["regions"][0]["rollout"], "pilot");
+    let sample = dry["sample"].as_array().unwrap();
+    assert_eq!(sample.len(), 1);
+    assert_eq!(
+        (sample[0]["surname"].as_str(), sample[0]["birth_date"].as_str()),
+        (Some("Смирнов"), Some("2003-04-05"))
+    );
+    assert!(sample[0].get("snils").is_none() && sample[0].get("phone").is_none());
+
+    let (status, started) = w.send(Supervisor, Method::POST, &format!("/api/v1/campaigns/{id}/issue"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let mut c = started;
+    for _ in 0..100 {
+        if c["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        c = w.send(Supervisor, Method::GET, &format!("/api/v1/campaigns/{id}"), None).await.1;
+    }
+    assert_eq!((c["state"].as_str(), c["issued"].as_u64()), (Some("done"), Some(1)), "{c}");
+    assert_eq!(c["regions"][0]["held_open"], 1);
+    assert!(c["issued_by"].as_str().unwrap().ends_with(":supervisor"), "{c}");
+    let (_, list) = w.send(Registrar, Method::GET, "/api/v1/campaigns", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Issuing again changes nothing; a dry run now finds nobody left.
+    let (status, again) = w.send(Admin, Method::POST, &format!("/api/v1/campaigns/{id}/issue"), None).await;
+    assert_eq!((status, again["issued"].as_u64()), (StatusCode::ACCEPTED, Some(1)));
+    let (_, dry) = w.send(Supervisor, Method::POST, &format!("/api/v1/campaigns/{id}/dry-run"), None).await;
+    assert_eq!(dry["would_issue"], 0);
+
+    // Bad input is a clear 4xx.
+    let bad = |f: fn(&mut Value)| {
+        let mut b = campaign_body();
+        f(&mut b);
+        b
+    };
+    for (body, code) in [
+        (bad(|b| b["quotas"][0]["region"] = json!("xx")), "bad_json"),
+        (bad(|b| b["quotas"] = json!([])), "campaign_no_quotas"),
+        (bad(|b| b["quotas"][0]["quota"] = json!(0)), "campaign_quota_out_of_range"),
+        (bad(|b| b["appointments_from"] = json!("2025-02-30")), "invalid_request"),
+        (bad(|b| b["appointments_from"] = json!("2025-06-01")), "campaign_appointments_begun"),
+        (bad(|b| b["statuses"] = json!(["deregistered"])), "bad_json"),
+        (bad(|b| b["born_from"] = json!(40000)), "bad_json"),
+        (bad(|b| b["quotas"][0]["region"] = json!("99")), "unknown_region"),
+    ] {
+        let (status, e) = w.send(Admin, Method::POST, "/api/v1/campaigns", Some(body)).await;
+        assert!(status.is_client_error(), "{status} {e}");
+        assert_eq!(e["error"], code, "{e}");
+    }
+    let (status, _) = w.send(Admin, Method::GET, "/api/v1/campaigns/999", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = w.send(Admin, Method::POST, "/api/v1/campaigns/999/issue", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = w.send(Admin, Method::POST, &format!("/api/v1/campaigns/{id}/dry-run?sample=101"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

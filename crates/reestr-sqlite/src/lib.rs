@@ -6,6 +6,7 @@
 
 mod agencies;
 mod backup;
+mod campaigns;
 mod notices;
 mod tx;
 

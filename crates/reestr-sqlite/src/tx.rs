@@ -20,7 +20,7 @@ use reestr_store::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter, types::ValueRef};
 
-use crate::{agencies, backend, notices};
+use crate::{agencies, backend, campaigns, notices};
 
 pub(crate) struct SqliteTx<'c> {
     pub(crate) conn: &'c Connection,
@@ -624,6 +624,22 @@ impl ReadTx for SqliteTx<'_> {
             .map_err(backend)
     }
 
+    fn campaign(&mut self, id: i64) -> Result<Option<reestr_store::CampaignRow>> {
+        Ok(campaigns::campaigns(self, Some(id))?.pop())
+    }
+
+    fn campaigns(&mut self) -> Result<Vec<reestr_store::CampaignRow>> {
+        campaigns::campaigns(self, None)
+    }
+
+    fn campaign_regions(&mut self, campaign: i64) -> Result<Vec<reestr_store::CampaignRegionRow>> {
+        campaigns::campaign_regions(self, campaign)
+    }
+
+    fn cohort(&mut self, filter: &reestr_store::CohortFilter) -> Result<Vec<reestr_store::CohortCandidate>> {
+        campaigns::cohort(self, filter)
+    }
+
     fn dump(&mut self, table: Table, f: &mut dyn FnMut(ImageRow) -> Result<()>) -> Result<()> {
         // Instants are stored as integer microseconds and dates as text: already the image's form.
         let columns: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
@@ -722,6 +738,18 @@ impl WriteTx for SqliteTx<'_> {
                 |r| r.get::<_, i64>(0),
             )?
             .unwrap_or(1) as u64)
+    }
+
+    fn reserve_summons_seqs(&mut self, region: RegionCode, year: i16, n: u64) -> Result<u64> {
+        let last = self
+            .one(
+                "INSERT INTO summons_counters (region, year, last) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (region, year) DO UPDATE SET last = last + ?3 RETURNING last",
+                params![region.get(), year, n as i64],
+                |r| r.get::<_, i64>(0),
+            )?
+            .unwrap_or(n as i64) as u64;
+        Ok(last + 1 - n)
     }
 
     fn insert_summons(&mut self, s: &SummonsRow) -> Result<i64> {
@@ -1107,6 +1135,26 @@ impl WriteTx for SqliteTx<'_> {
             stmt.execute(rusqlite::params_from_iter(values)).map_err(backend)?;
         }
         Ok(())
+    }
+
+    fn insert_campaign(
+        &mut self,
+        row: &reestr_store::CampaignRow,
+        regions: &[reestr_store::CampaignRegionRow],
+    ) -> Result<i64> {
+        campaigns::insert_campaign(self, row, regions)
+    }
+
+    fn update_campaign(&mut self, row: &reestr_store::CampaignRow) -> Result<()> {
+        campaigns::update_campaign(self, row)
+    }
+
+    fn update_campaign_region(&mut self, row: &reestr_store::CampaignRegionRow) -> Result<()> {
+        campaigns::update_region(self, row)
+    }
+
+    fn insert_campaign_members(&mut self, rows: &[reestr_store::CampaignMember]) -> Result<()> {
+        campaigns::insert_members(self, rows)
     }
 
     fn finish_restore(&mut self) -> Result<()> {

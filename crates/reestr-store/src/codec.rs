@@ -121,6 +121,16 @@ impl Codec {
 
     /// Reads a stored record back, opening its sealed values.
     pub fn decode_record(&self, bytes: &[u8]) -> Result<Record> {
+        self.decode(bytes, true)
+    }
+
+    /// Reads only the plain (non-sensitive) values of a stored record, opening nothing: for
+    /// selections over many persons that need no sensitive field.
+    pub fn decode_plain(&self, bytes: &[u8]) -> Result<Record> {
+        self.decode(bytes, false)
+    }
+
+    fn decode(&self, bytes: &[u8], open: bool) -> Result<Record> {
         let corrupt = |what: String| StoreError::Corrupt(format!("a stored record: {what}"));
         let stored: StoredRecord = postcard::from_bytes(bytes).map_err(|e| corrupt(e.to_string()))?;
         let sources = stored
@@ -141,7 +151,7 @@ impl Codec {
         for (index, source, text) in &stored.plain {
             put(*index, *source, text)?;
         }
-        if let Some(s) = &stored.sealed {
+        if let Some(s) = stored.sealed.as_ref().filter(|_| open) {
             for (index, source, ct) in &s.fields {
                 let name = Field::ALL.get(*index as usize).ok_or_else(|| corrupt(format!("field {index}")))?.name();
                 let text = self.keys.open_with(s.key, &field_nonce(&s.nonce, *index), name.as_bytes(), ct)?;

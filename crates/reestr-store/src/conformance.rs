@@ -81,6 +81,10 @@ macro_rules! conformance_tests {
             confirmations_are_kept_and_late_ones_are_breaches_in_the_supervisors_region,
             the_border_check_answers_from_the_blind_index_and_every_check_is_logged,
             webhook_pushes_back_off_then_become_dead_letters_after_72_hours_and_can_be_replayed,
+            a_campaign_dry_run_counts_the_cohort_and_open_summonses_per_region_and_logs_its_sample,
+            a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted,
+            two_issuers_at_once_never_summon_a_person_twice_for_one_campaign,
+            campaigns_are_run_within_the_principals_scope,
             each_step_of_a_summons_is_a_notice_written_with_its_event_and_checked_by_code,
             reminders_follow_the_summons_and_the_clock_sends_each_once,
             mail_is_retried_with_backoff_set_aside_after_72_hours_and_never_sent_twice,
@@ -861,7 +865,21 @@ fn populated<H: Harness>(f: &Fixture<H>) -> Vec<Summons> {
     f.reg.file_correction(&citizen(s[0].person), Subject::Field(Field::Surname), request, now).unwrap();
     let person = f.person(0);
     f.reg.history(&op(), person, Some("test"), now).unwrap();
+    // A campaign: the two who appeared hold no open summons and are summoned again.
+    let c = f.reg.create_campaign(&op(), later_campaign(), now).unwrap();
+    let c = f.reg.issue_campaign(&op(), c.id, 10, &mut || now, &mut |_| true).unwrap();
+    assert_eq!(c.issued(), 2);
     s
+}
+
+/// A campaign of Ryazan, appointments in the second half of June 2025.
+fn later_campaign() -> reestr_core::campaign::CampaignSpec {
+    let mut spec = campaign_spec();
+    spec.purpose = Purpose::ClarifyRecords;
+    spec.quotas = vec![reestr_core::campaign::Quota { region: "62".parse().unwrap(), quota: 3 }];
+    spec.appointments.from = jiff::civil::date(2025, 6, 16);
+    spec.appointments.to = jiff::civil::date(2025, 6, 20);
+    spec
 }
 
 pub fn a_copy_moves_everything_and_proves_it<H: Harness>() {
@@ -874,7 +892,10 @@ pub fn a_copy_moves_everything_and_proves_it<H: Harness>() {
     let count = |t: image::Table| report.target.iter().find(|d| d.table == t).unwrap().rows;
     assert_eq!(count(image::Table::Persons), 4);
     assert_eq!(count(image::Table::Rollout), 89);
-    assert_eq!(count(image::Table::Summonses), 4);
+    assert_eq!(count(image::Table::Summonses), 6);
+    assert_eq!(count(image::Table::Campaigns), 1);
+    assert_eq!(count(image::Table::CampaignRegions), 1);
+    assert_eq!(count(image::Table::CampaignMembers), 2);
     assert_eq!(count(image::Table::Measures), 21);
     assert!(count(image::Table::Users) == 1 && count(image::Table::ApiKeys) == 1);
     assert!(count(image::Table::Sessions) == 1 && count(image::Table::Corrections) == 1);
@@ -899,7 +920,10 @@ pub fn a_copy_moves_everything_and_proves_it<H: Harness>() {
     let mut later = draft(id);
     later.appointment.at = "2025-06-20T09:00".parse().unwrap();
     let next = copy.issue(&op(), later, now).unwrap();
-    assert_eq!(next.number.as_str(), "62-2025-0000005");
+    assert_eq!(next.number.as_str(), "62-2025-0000007");
+    let campaign = copy.create_campaign(&op(), later_campaign(), now).unwrap();
+    assert_eq!(campaign.id, 2);
+    assert_eq!(copy.campaigns(&op()).unwrap().len(), 2);
     copy.act(&op(), &next.number, Command::Appear, ts("2025-06-13T10:00:00Z")).unwrap();
     let events = copy.events(0, 100_000).unwrap();
     assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
@@ -1236,6 +1260,287 @@ pub fn webhook_pushes_back_off_then_become_dead_letters_after_72_hours_and_can_b
         assert!(!bytes.windows(b64.len()).any(|w| w == b64.as_bytes()));
         assert!(!bytes.windows(32).any(|w| w == &batch.secret[..]), "the secret is stored sealed");
     }
+}
+
+// ---- campaigns ----
+
+/// Person `n` with the given region, commissariat, birth date and registration status.
+fn cohort_record(n: u64, commissariat: &str, birth: &str, status: Option<(&str, Option<&str>)>) -> Record {
+    let base = record(n, "test");
+    let mut texts: Vec<(Field, String)> = base.entries().map(|(f, e)| (f, e.value.to_string())).collect();
+    texts.retain(|(f, _)| !matches!(f, Field::Region | Field::Commissariat | Field::BirthDate));
+    texts.push((Field::Region, commissariat[..2].to_owned()));
+    texts.push((Field::Commissariat, commissariat.to_owned()));
+    texts.push((Field::BirthDate, birth.to_owned()));
+    if let Some((status, until)) = status {
+        texts.push((Field::RegistrationStatus, status.to_owned()));
+        if let Some(u) = until {
+            texts.push((Field::DeferredUntil, u.to_owned()));
+        }
+    }
+    Record::from_texts(texts.iter().map(|(f, v)| (*f, v.as_str())), &provenance("test"), Directory::builtin()).unwrap()
+}
+
+/// Ryazan: persons 0..8 born in 2004 (2 with an open summons, 3 deferred until before the
+/// campaign), 8 born in 1990, 9 exempt; Mari El: 10..13; Moscow (off): 13..15, in 77-000.
+fn cohort_fixture<H: Harness>() -> (Fixture<H>, Vec<PersonId>) {
+    let f = Fixture::<H>::new();
+    let at = ts("2025-05-01T10:00:00Z");
+    let records: Vec<Record> = (0..15u64)
+        .map(|n| match n {
+            3 => cohort_record(n, "62-001", "2004-03-01", Some(("deferred", Some("2025-05-05")))),
+            8 => cohort_record(n, "62-002", "1990-03-01", None),
+            9 => cohort_record(n, "62-001", "2004-03-01", Some(("exempt", None))),
+            10..13 => cohort_record(n, "12-001", "2003-07-01", Some(("registered", None))),
+            13..15 => cohort_record(n, "77-000", "2005-01-01", None),
+            _ => cohort_record(n, if n % 2 == 0 { "62-001" } else { "62-002" }, "2004-03-01", None),
+        })
+        .collect();
+    let rows =
+        records.iter().enumerate().map(|(i, r)| ImportRow::new(i as u64 + 2, r, f.reg.codec()).unwrap()).collect();
+    let ids: Vec<PersonId> = f
+        .reg
+        .import(&op(), rows, at)
+        .unwrap()
+        .into_iter()
+        .map(|o| match o {
+            RowOutcome::Created(id) => id,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    f.reg.issue(&op(), draft(ids[2]), at).unwrap();
+    (f, ids)
+}
+
+fn campaign_spec() -> reestr_core::campaign::CampaignSpec {
+    use reestr_core::{campaign::*, person::Registration};
+    CampaignSpec {
+        name: "Весенний призыв 2025".into(),
+        purpose: Purpose::CallUp,
+        quotas: vec![
+            Quota { region: "62".parse().unwrap(), quota: 5 },
+            Quota { region: "12".parse().unwrap(), quota: 10 },
+            Quota { region: "77".parse().unwrap(), quota: 3 },
+        ],
+        commissariat: None,
+        cohort: Cohort { born_from: 2000, born_to: 2007, statuses: vec![Registration::Registered] },
+        appointments: Appointments {
+            from: jiff::civil::date(2025, 5, 12),
+            to: jiff::civil::date(2025, 5, 16),
+            time: jiff::civil::time(9, 0, 0, 0),
+        },
+    }
+}
+
+pub fn a_campaign_dry_run_counts_the_cohort_and_open_summonses_per_region_and_logs_its_sample<H: Harness>() {
+    let (f, ids) = cohort_fixture::<H>();
+    let now = ts("2025-05-05T10:00:00Z");
+    let c = f.reg.create_campaign(&op(), campaign_spec(), now).unwrap();
+    assert_eq!(c.state, reestr_core::campaign::CampaignState::Draft);
+    assert_eq!((c.quota(), c.issued()), (18, 0));
+    assert_eq!(f.count(EventKind::CampaignCreated), 1);
+
+    let before = f.count(EventKind::RecordRead);
+    let dry = f.reg.dry_run(&op(), c.id, 5, now).unwrap();
+    let by = |code: u8| dry.regions.iter().find(|r| r.region.get() == code).unwrap().clone();
+    let ryazan = by(62);
+    // 0..8 born in the years, 9 exempt and 8 born too early left out; 3's deferment ended.
+    assert_eq!((ryazan.cohort, ryazan.open_summonses, ryazan.eligible, ryazan.would_issue), (8, 1, 7, 5));
+    let mari = by(12);
+    assert_eq!((mari.cohort, mari.open_summonses, mari.eligible, mari.would_issue), (3, 0, 3, 3));
+    let moscow = by(77);
+    assert_eq!((moscow.rollout, moscow.cohort, moscow.would_issue), (Rollout::Off, 2, 0));
+    assert_eq!((dry.would_issue(), dry.cohort(), dry.open_summonses()), (8, 13, 1));
+    let sample: Vec<PersonId> = dry.sample.iter().map(|e| e.person).collect();
+    // Region by region in order of code, persons in order of id.
+    assert_eq!(sample, [ids[10], ids[11], ids[12], ids[0], ids[1]]);
+    assert!(dry.sample.iter().all(|e| e.record.get(Field::Snils).is_none() && e.record.get(Field::Surname).is_some()));
+    assert_eq!(dry.sample[2].status, reestr_core::person::Registration::Registered);
+    // Each person shown is a read the person sees, with the purpose.
+    assert_eq!(f.count(EventKind::RecordRead), before + 5);
+    let reads = f.reg.reads_of(&citizen(ids[0]), ids[0]).unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].payload["purpose"], format!("campaign {}: dry run", c.id));
+    // A dry run changes nothing else.
+    assert_eq!(f.reg.campaign(&op(), c.id).unwrap().issued(), 0);
+    assert_eq!(f.reg.stats().unwrap().summonses.values().sum::<u64>(), 1);
+}
+
+pub fn a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted<H: Harness>() {
+    let (f, ids) = cohort_fixture::<H>();
+    let now = ts("2025-05-05T10:00:00Z");
+    let c = f.reg.create_campaign(&op(), campaign_spec(), now).unwrap();
+    // Interrupted after the first batch of two.
+    let mut batches = 0;
+    let stopped = f
+        .reg
+        .issue_campaign(&op(), c.id, 2, &mut || now, &mut |_| {
+            batches += 1;
+            false
+        })
+        .unwrap();
+    assert_eq!((batches, stopped.state, stopped.issued()), (1, reestr_core::campaign::CampaignState::Issuing, 2));
+    assert_eq!(f.reg.unfinished_campaigns().unwrap(), [c.id]);
+    let dry = f.reg.dry_run(&op(), c.id, 0, now).unwrap();
+    assert_eq!(dry.regions[0].region.get(), 12);
+    assert_eq!((dry.regions[0].issued, dry.regions[0].would_issue), (2, 1));
+    assert_eq!(dry.regions[1].would_issue, 5);
+
+    // Another process resumes it, batch after batch, to the end.
+    let other = f.again();
+    let later = ts("2025-05-05T10:05:00Z");
+    let mut reports = Vec::new();
+    loop {
+        let r = other.issue_campaign_batch(c.id, 2, later).unwrap();
+        reports.push(r.issued);
+        if r.done {
+            break;
+        }
+    }
+    let done = other.campaign(&op(), c.id).unwrap();
+    assert_eq!(done.state, reestr_core::campaign::CampaignState::Done);
+    let issued: Vec<(u8, u64, u64)> = done.regions.iter().map(|r| (r.region.get(), r.issued, r.held_open)).collect();
+    assert_eq!(issued, [(12, 3, 0), (62, 5, 1), (77, 0, 0)]);
+    assert!(done.regions.iter().all(|r| r.finished_at.is_some()));
+    assert_eq!(other.issue_campaign_batch(c.id, 2, later).unwrap(), crate::BatchReport { issued: 0, done: true });
+    assert!(f.reg.unfinished_campaigns().unwrap().is_empty());
+
+    // Each summons went the way of a single one: numbered in the region's series, posted under
+    // the policy in force, an event naming the campaign, with the appointment of the rules.
+    let posted: Vec<_> = f
+        .reg
+        .events(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::SummonsPosted && e.payload["campaign"] == c.id)
+        .collect();
+    assert_eq!(posted.len(), 8);
+    let mut persons: Vec<PersonId> = posted.iter().map(|e| e.person.unwrap()).collect();
+    persons.sort();
+    persons.dedup();
+    assert_eq!(persons, [ids[0], ids[1], ids[3], ids[4], ids[5], ids[10], ids[11], ids[12]]);
+    let first = f.reg.summonses_of(&op(), ids[0], Some("test"), later).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].number.as_str(), "62-2025-0000002");
+    assert_eq!(first[0].purpose, Purpose::CallUp);
+    assert_eq!(first[0].appointment.at, "2025-05-12T09:00".parse().unwrap());
+    assert_eq!(first[0].appointment.address, "г. Рязань, ул. Калинина, д. 32");
+    assert_eq!(first[0].commissariat.as_str(), "62-001");
+    let second = f.reg.summonses_of(&op(), ids[1], Some("test"), later).unwrap();
+    assert_eq!(
+        (second[0].commissariat.as_str(), second[0].appointment.at.date()),
+        ("62-002", jiff::civil::date(2025, 5, 13))
+    );
+    assert_eq!(f.reg.summonses_of(&op(), ids[2], Some("test"), later).unwrap().len(), 1);
+    assert_eq!(f.count(EventKind::CampaignIssueStarted), 1);
+    assert_eq!(f.count(EventKind::CampaignIssued), 1);
+    // The legal clock takes them like any other.
+    let report = f.reg.run_clock(ts("2025-05-13T00:00:00Z"), 100).unwrap();
+    assert_eq!(report.served, 9);
+    // And they notify like any other: the posting's notice written with its event, the
+    // reminders scheduled and sent by the clock.
+    for p in &persons {
+        assert_eq!(
+            inbox_kinds(&f, *p)[..3],
+            [NoticeKind::SummonsPosted, NoticeKind::SummonsServed, NoticeKind::MeasuresStarted]
+        );
+    }
+    // Appointments on 13 May (persons 1 and 11): reminded the day before.
+    assert_eq!(report.reminders, 2);
+    for p in [ids[1], ids[11]] {
+        assert_eq!(inbox_kinds(&f, p).last(), Some(&NoticeKind::AppointmentReminder));
+    }
+
+    // The database itself refuses a second summons of the campaign to a person.
+    let dup = crate::CampaignMember {
+        campaign: c.id,
+        person: ids[0],
+        summons: "62-2025-0000099".parse().unwrap(),
+        region: 62,
+    };
+    let again = f.h.store().write(&mut |tx| tx.insert_campaign_members(std::slice::from_ref(&dup)));
+    assert!(again.is_err());
+}
+
+pub fn two_issuers_at_once_never_summon_a_person_twice_for_one_campaign<H: Harness>() {
+    let f = Fixture::<H>::new();
+    let at = ts("2025-05-01T10:00:00Z");
+    f.import(0..60, "test", at);
+    let mut spec = campaign_spec();
+    spec.quotas = vec![reestr_core::campaign::Quota { region: "62".parse().unwrap(), quota: 50 }];
+    let now = ts("2025-05-05T10:00:00Z");
+    let c = f.reg.create_campaign(&op(), spec, now).unwrap();
+    f.reg.start_campaign(&op(), c.id, now).unwrap();
+    let regs = [f.reg.clone(), f.again()];
+    std::thread::scope(|scope| {
+        for reg in &regs {
+            scope.spawn(move || {
+                loop {
+                    match reg.issue_campaign_batch(c.id, 3, now) {
+                        Ok(r) if r.done => return,
+                        Ok(_) | Err(StoreError::Busy) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+        }
+    });
+    let done = f.reg.campaign(&op(), c.id).unwrap();
+    assert_eq!(done.issued(), 50);
+    let mut persons: Vec<PersonId> = f
+        .reg
+        .events(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::SummonsPosted)
+        .map(|e| e.person.unwrap())
+        .collect();
+    assert_eq!(persons.len(), 50);
+    persons.sort();
+    persons.dedup();
+    assert_eq!(persons.len(), 50);
+}
+
+pub fn campaigns_are_run_within_the_principals_scope<H: Harness>() {
+    let (f, _) = cohort_fixture::<H>();
+    let now = ts("2025-05-05T10:00:00Z");
+    let supervisor = |r: &str| Principal {
+        actor: Actor::user(7, "sidorov"),
+        role: Role::Supervisor,
+        scope: Scope::Region(r.parse().unwrap()),
+    };
+    fn denied<T>(r: crate::Result<T>) -> bool {
+        matches!(r, Err(StoreError::Access(_)))
+    }
+    // Three regions: only an admin or the operator.
+    assert!(denied(f.reg.create_campaign(&supervisor("62"), campaign_spec(), now)));
+    let all = f.reg.create_campaign(&op(), campaign_spec(), now).unwrap();
+    let mut ryazan = campaign_spec();
+    ryazan.quotas.retain(|q| q.region.get() == 62);
+    let regional = f.reg.create_campaign(&supervisor("62"), ryazan.clone(), now).unwrap();
+    ryazan.commissariat = Some("62-001".parse().unwrap());
+    assert!(denied(f.reg.create_campaign(&registrar("62-002"), ryazan.clone(), now)));
+    let own = f.reg.create_campaign(&registrar("62-001"), ryazan, now).unwrap();
+
+    let listed = |who: &Principal| f.reg.campaigns(who).unwrap().iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(listed(&op()), [own.id, regional.id, all.id]);
+    assert_eq!(listed(&supervisor("62")), [own.id, regional.id]);
+    assert_eq!(listed(&supervisor("12")), Vec::<i64>::new());
+    assert_eq!(listed(&registrar("62-001")), [own.id]);
+    assert!(denied(f.reg.campaign(&registrar("62-001"), regional.id)));
+    assert!(denied(f.reg.dry_run(&supervisor("12"), regional.id, 5, now)));
+    assert!(denied(f.reg.start_campaign(&registrar("62-002"), own.id, now)));
+    assert!(denied(f.reg.campaigns(&citizen(PersonId(1)))));
+
+    // A registrar's campaign reaches only its commissariat's persons.
+    let done = f.reg.issue_campaign(&registrar("62-001"), own.id, 100, &mut || now, &mut |_| true).unwrap();
+    assert_eq!(done.issued(), 4);
+    let e = f.reg.events(0, 100_000).unwrap();
+    let last = e.iter().rev().find(|e| e.kind == EventKind::SummonsPosted).unwrap();
+    assert_eq!(last.actor.as_str(), registrar("62-001").actor.as_str());
+    // Starting is refused once the appointments have begun.
+    let late = f.reg.start_campaign(&supervisor("62"), regional.id, ts("2025-05-12T10:00:00Z"));
+    assert!(matches!(late, Err(StoreError::Campaign(reestr_core::campaign::CampaignError::AppointmentsBegun { .. }))));
 }
 
 // ---- notices ----

@@ -1,6 +1,7 @@
 use reestr_core::{
     ErrorCode,
     access::AccessError,
+    campaign::CampaignError,
     correction::CorrectionError,
     notice::NoticeError,
     person::Problem,
@@ -33,6 +34,8 @@ pub enum StoreError {
     #[error(transparent)]
     Region(#[from] RegionError),
     #[error(transparent)]
+    Campaign(#[from] CampaignError),
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]
     Notice(#[from] NoticeError),
@@ -60,6 +63,7 @@ impl ErrorCode for StoreError {
             StoreError::Keys(_) => "keys_unusable",
             StoreError::Summons(e) => e.code(),
             StoreError::Region(e) => e.code(),
+            StoreError::Campaign(e) => e.code(),
             StoreError::Policy(e) => e.code(),
             StoreError::Notice(e) => e.code(),
             StoreError::Busy => "busy",

@@ -35,6 +35,9 @@ pub enum Table {
     Extracts,
     Deliveries,
     DeadLetters,
+    Campaigns,
+    CampaignRegions,
+    CampaignMembers,
     Notices,
     NoticeMail,
     NoticePreferences,
@@ -200,6 +203,29 @@ const DEAD_LETTERS: &[Column] = &[
     col("replay_requested_at", Instant),
     col("redelivered_at", Instant),
 ];
+const CAMPAIGNS: &[Column] = &[
+    col("id", Int),
+    col("name", Text),
+    col("spec", Text),
+    col("state", Text),
+    col("created_at", Instant),
+    col("created_by", Text),
+    col("issued_by", Text),
+    col("started_at", Instant),
+    col("finished_at", Instant),
+];
+const CAMPAIGN_REGIONS: &[Column] = &[
+    col("campaign_id", Int),
+    col("region", Int),
+    col("quota", Int),
+    col("issued", Int),
+    col("held_open", Int),
+    col("last_person", Int),
+    col("finished_at", Instant),
+];
+const CAMPAIGN_MEMBERS: &[Column] =
+    &[col("campaign_id", Int), col("person_id", Int), col("summons", Text), col("region", Int)];
+
 const NOTICES: &[Column] = &[
     col("id", Int),
     col("person_id", Int),
@@ -238,7 +264,7 @@ const CORRECTIONS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 25] = [
+    pub const ALL: [Table; 28] = [
         Table::Persons,
         Table::PersonHistory,
         Table::Rollout,
@@ -260,6 +286,9 @@ impl Table {
         Table::Extracts,
         Table::Deliveries,
         Table::DeadLetters,
+        Table::Campaigns,
+        Table::CampaignRegions,
+        Table::CampaignMembers,
         Table::Notices,
         Table::NoticeMail,
         Table::NoticePreferences,
@@ -289,6 +318,9 @@ impl Table {
             Table::AgencyKinds => "agency_kinds",
             Table::Deliveries => "deliveries",
             Table::DeadLetters => "dead_letters",
+            Table::Campaigns => "campaigns",
+            Table::CampaignRegions => "campaign_regions",
+            Table::CampaignMembers => "campaign_members",
             Table::Notices => "notices",
             Table::NoticeMail => "notice_mail",
             Table::NoticePreferences => "notice_preferences",
@@ -320,6 +352,9 @@ impl Table {
             Table::AgencyKinds => AGENCY_KINDS,
             Table::Deliveries => DELIVERIES,
             Table::DeadLetters => DEAD_LETTERS,
+            Table::Campaigns => CAMPAIGNS,
+            Table::CampaignRegions => CAMPAIGN_REGIONS,
+            Table::CampaignMembers => CAMPAIGN_MEMBERS,
             Table::Notices => NOTICES,
             Table::NoticeMail => NOTICE_MAIL,
             Table::NoticePreferences => NOTICE_PREFERENCES,
@@ -341,8 +376,11 @@ impl Table {
             | Table::Checkpoints
             | Table::Agencies
             | Table::Deliveries
+            | Table::Campaigns
             | Table::Notices
             | Table::NoticeMail => "id",
+            Table::CampaignRegions => "campaign_id, region",
+            Table::CampaignMembers => "campaign_id, person_id",
             Table::NoticePreferences => "person_id",
             Table::Reminders => "summons, kind, due_at",
             Table::AgencyKinds => "agency_id, kind",

@@ -329,6 +329,69 @@ pub struct DeliveryStats {
     pub dead_letters: u64,
 }
 
+/// A campaign as stored: its specification as JSON (`reestr_core::campaign::CampaignSpec`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignRow {
+    pub id: i64,
+    pub name: String,
+    pub spec: String,
+    /// `draft`, `issuing` or `done`.
+    pub state: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    /// Who started issuing: the actor of every summons the campaign posts.
+    pub issued_by: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+}
+
+/// A campaign's quota in one region and how far its issuing there has come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignRegionRow {
+    pub campaign: i64,
+    pub region: i64,
+    pub quota: u64,
+    pub issued: u64,
+    /// Persons of the cohort passed over because they held an open summons.
+    pub held_open: u64,
+    /// Every person of the region up to this id has been considered.
+    pub last_person: i64,
+    /// When the quota was reached or the region's persons ran out.
+    pub finished_at: Option<Timestamp>,
+}
+
+/// A person a campaign summoned, and with which summons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignMember {
+    pub campaign: i64,
+    pub person: PersonId,
+    pub summons: SummonsNumber,
+    pub region: i64,
+}
+
+/// Persons of a region who may belong to a campaign's cohort, by id after a cursor: those born
+/// in the range (inclusive, `YYYY-MM-DD`), of the commissariat if one is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortFilter {
+    pub campaign: i64,
+    pub region: i64,
+    pub commissariat: Option<String>,
+    pub born_from: String,
+    pub born_to: String,
+    pub after: i64,
+    pub limit: usize,
+}
+
+/// A person of a cohort's region and birth years, with what the selection needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortCandidate {
+    pub person: StoredPerson,
+    /// Holds a summons that is neither appeared nor cancelled.
+    pub open_summons: bool,
+    /// The campaign has summoned the person already.
+    pub member: bool,
+}
+
 /// A notice as stored: its texts and verification code sealed, found by the code's keyed hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeRow {
@@ -485,6 +548,17 @@ pub trait ReadTx {
     fn measure_events(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
     /// A person's measures not lifted, by id.
     fn measures_in_force_of(&mut self, person: PersonId) -> Result<Vec<MeasureRow>>;
+
+    // ---- campaigns ----
+
+    fn campaign(&mut self, id: i64) -> Result<Option<CampaignRow>>;
+    /// Every campaign, by id.
+    fn campaigns(&mut self) -> Result<Vec<CampaignRow>>;
+    /// A campaign's regions, by region.
+    fn campaign_regions(&mut self, campaign: i64) -> Result<Vec<CampaignRegionRow>>;
+    /// Persons of a cohort's region and years, by id after the cursor, at most `limit`.
+    fn cohort(&mut self, filter: &CohortFilter) -> Result<Vec<CohortCandidate>>;
+
     // ---- notices ----
 
     /// A person's notices with ids below `before`, newest first, at most `limit`.
@@ -535,7 +609,14 @@ pub trait WriteTx: ReadTx {
 
     /// The next number in a region's series for a year, starting at 1.
     fn next_summons_seq(&mut self, region: RegionCode, year: i16) -> Result<u64>;
+    /// Reserves `n` consecutive numbers of a region's series for a year; returns the first.
+    fn reserve_summons_seqs(&mut self, region: RegionCode, year: i16, n: u64) -> Result<u64>;
     fn insert_summons(&mut self, row: &SummonsRow) -> Result<i64>;
+    /// Inserts summonses in order; returns their ids in the same order. Backends override it
+    /// with their bulk path.
+    fn insert_summonses(&mut self, rows: &[SummonsRow]) -> Result<Vec<i64>> {
+        rows.iter().map(|row| self.insert_summons(row)).collect()
+    }
     /// Saves the summons and applies its measure changes to the measure rows.
     fn update_summons(&mut self, id: i64, row: &SummonsRow, changes: &[Change]) -> Result<()>;
 
@@ -594,6 +675,18 @@ pub trait WriteTx: ReadTx {
     fn insert_dead_letters(&mut self, rows: &[DeadLetterRow]) -> Result<()>;
     /// Saves a dead letter's replay request and redelivery.
     fn update_dead_letter(&mut self, row: &DeadLetterRow) -> Result<()>;
+
+    // ---- campaigns ----
+
+    /// Inserts a campaign (`id` is ignored) with its regions; returns the id assigned.
+    fn insert_campaign(&mut self, row: &CampaignRow, regions: &[CampaignRegionRow]) -> Result<i64>;
+    /// Saves a campaign's state, issuer and instants (name and specification never change).
+    fn update_campaign(&mut self, row: &CampaignRow) -> Result<()>;
+    /// Saves a region's progress.
+    fn update_campaign_region(&mut self, row: &CampaignRegionRow) -> Result<()>;
+    /// Records who a campaign summoned; a person already summoned by it is an error (the
+    /// database's unique key), and the transaction is then rolled back whole.
+    fn insert_campaign_members(&mut self, rows: &[CampaignMember]) -> Result<()>;
 
     // ---- notices ----
 

@@ -5,6 +5,7 @@ mod admin;
 mod agencies;
 pub mod agency;
 pub(crate) mod auth;
+mod campaigns;
 mod corrections;
 pub mod dto;
 pub(crate) mod extracts;
@@ -42,6 +43,7 @@ use crate::AppState;
         (name = "summonses", description = "Summonses and their steps (staff)"),
         (name = "measures", description = "Measures (agencies and staff)"),
         (name = "corrections", description = "Correction requests (registrars)"),
+        (name = "campaigns", description = "Campaigns: quotas by region, a cohort, dry runs, issuing in the background"),
         (name = "agency", description = "Agencies: the feed of measures, confirmations, the check at a post, breaches"),
         (name = "admin", description = "Users, agencies and API keys")
     )
@@ -104,6 +106,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(summonses::excuse))
         .routes(routes!(summonses::cancel))
         .routes(routes!(summonses::measures))
+        .routes(routes!(campaigns::create, campaigns::list))
+        .routes(routes!(campaigns::get))
+        .routes(routes!(campaigns::dry_run))
+        .routes(routes!(campaigns::issue))
         .routes(routes!(corrections::open))
         .routes(routes!(corrections::answer))
         .routes(routes!(public::set_rollout))

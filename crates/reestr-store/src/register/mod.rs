@@ -7,6 +7,7 @@
 mod agencies;
 mod auth;
 mod border;
+mod campaigns;
 mod corrections;
 mod dashboard;
 mod deliveries;
@@ -34,6 +35,9 @@ pub use auth::{
     hash_password, totp_code,
 };
 pub use border::MeasureInForce;
+pub use campaigns::{
+    BatchReport, Campaign, DryRun, MAX_SAMPLE, RegionDryRun, RegionProgress, SAMPLE_FIELDS, SampleEntry,
+};
 pub use corrections::CorrectionView;
 pub use dashboard::{DayCounts, RegionActivity};
 pub use deliveries::{

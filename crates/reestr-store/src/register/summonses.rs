@@ -1,5 +1,7 @@
 //! Summonses: posting, the steps of their life, reading, and the legal clock.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use reestr_core::{
     access::{Place, Principal, Role},
@@ -8,6 +10,7 @@ use reestr_core::{
     measure::MeasureKind,
     person::PersonId,
     policy::ServiceMethod,
+    region::RegionCode,
     summons::{Change, Command, Draft, Summons, SummonsNumber},
 };
 use serde_json::json;
@@ -55,40 +58,74 @@ impl Register {
     /// zone; the commissariat must serve the person's region, and the register must operate there.
     pub fn issue(&self, who: &Principal, draft: Draft, now: Timestamp) -> Result<Summons> {
         let now = truncate(now);
-        let commissariat = self.dir.commissariat(&draft.commissariat)?.clone();
-        who.may_act_on_summons(&commissariat.code)?;
-        let policy = self.policies.in_force_on(local_date(now, commissariat.zone.tz()))?;
+        who.may_act_on_summons(&self.dir.commissariat(&draft.commissariat)?.code)?;
         self.write(|tx| {
             let (person, _) = self.person_place(tx, draft.person)?;
-            if person.record.region() != Some(commissariat.region) {
+            let mut posted = self.post(tx, &who.actor, vec![(draft.clone(), person.record.region())], None, now)?;
+            posted.pop().ok_or_else(|| StoreError::Backend("nothing was posted".into()))
+        })
+    }
+
+    /// Posts summonses in one transaction: the one path of every summons, alone or of a
+    /// campaign. Each draft comes with the region of its person's record, which its
+    /// commissariat must serve; the register must operate there. Numbers are reserved per
+    /// region and year at once, the rows inserted in bulk, and each posting is an event.
+    pub(super) fn post(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &Actor,
+        drafts: Vec<(Draft, Option<RegionCode>)>,
+        campaign: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Vec<Summons>> {
+        let rollout = tx.rollout()?;
+        let mut prepared = Vec::with_capacity(drafts.len());
+        let mut wanted: BTreeMap<(RegionCode, i16), u64> = BTreeMap::new();
+        for (draft, person_region) in drafts {
+            let commissariat = self.dir.commissariat(&draft.commissariat)?;
+            if person_region != Some(commissariat.region) {
                 return Err(StoreError::Invalid(vec![reestr_core::person::Problem {
                     field: reestr_core::person::Field::Commissariat,
                     code: "commissariat_not_in_region",
                     message: "the commissariat serves another region than the person's".into(),
                 }]));
             }
-            if !tx.rollout()?.get(&commissariat.region).is_some_and(|r| r.operates()) {
+            if !rollout.get(&commissariat.region).is_some_and(|r| r.operates()) {
                 return Err(StoreError::RegionOff(commissariat.region));
             }
+            let policy = self.policies.in_force_on(local_date(now, commissariat.zone.tz()))?;
             let year = commissariat.zone.tz().to_datetime(now).year();
-            let number = SummonsNumber::new(commissariat.region, year, tx.next_summons_seq(commissariat.region, year)?);
-            let (summons, posted) = Summons::post(number, draft.clone(), policy, commissariat.zone.clone(), now)?;
-            tx.insert_summons(&SummonsRow::new(&summons, summons.next_due(policy)?, &self.codec)?)?;
-            let payload = json!({ "change": posted, "summons": summons }).to_string();
-            let seq = tx.append(
-                &event(
-                    EventKind::SummonsPosted,
-                    &who.actor,
-                    now,
-                    Some(summons.person),
-                    Some(&summons.number),
-                    &payload,
-                ),
-                now,
-            )?;
-            self.notify_step(tx, &summons, std::slice::from_ref(&posted), seq, now)?;
-            Ok(summons)
-        })
+            *wanted.entry((commissariat.region, year)).or_default() += 1;
+            prepared.push((draft, commissariat, policy, year));
+        }
+        let mut next = BTreeMap::new();
+        for (&(region, year), &n) in &wanted {
+            next.insert((region, year), tx.reserve_summons_seqs(region, year, n)?);
+        }
+        let mut posted = Vec::with_capacity(prepared.len());
+        let mut rows = Vec::with_capacity(prepared.len());
+        for (draft, commissariat, policy, year) in prepared {
+            let seq =
+                next.get_mut(&(commissariat.region, year)).ok_or_else(|| StoreError::Backend("no number".into()))?;
+            let number = SummonsNumber::new(commissariat.region, year, *seq);
+            *seq += 1;
+            let (summons, change) = Summons::post(number, draft, policy, commissariat.zone.clone(), now)?;
+            rows.push(SummonsRow::new(&summons, summons.next_due(policy)?, &self.codec)?);
+            posted.push((summons, change));
+        }
+        tx.insert_summonses(&rows)?;
+        for (summons, change) in &posted {
+            let mut payload = json!({ "change": change, "summons": summons });
+            if let Some(id) = campaign {
+                payload["campaign"] = json!(id);
+            }
+            let payload = payload.to_string();
+            let e = event(EventKind::SummonsPosted, actor, now, Some(summons.person), Some(&summons.number), &payload);
+            let seq = tx.append(&e, now)?;
+            // The same notices and reminders as any posting, in the same transaction.
+            self.notify_step(tx, summons, std::slice::from_ref(change), seq, now)?;
+        }
+        Ok(posted.into_iter().map(|(s, _)| s).collect())
     }
 
     /// Records a step (service, appearance, valid reason, cancellation) at `now`.
