@@ -151,6 +151,19 @@ impl Served {
         (created.agency.id, created.webhook_secret, key)
     }
 
+    /// Adds the agency `border` (exit bans) with a webhook at an address where nothing listens
+    /// yet (its endpoint is down), runs the clock and starts the server with its dispatcher.
+    /// Gives the agency's id, its webhook secret and the address to bring the receiver up on.
+    fn serve_with_webhook_down(&mut self) -> (i64, String, std::net::SocketAddr) {
+        let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = reserved.local_addr().unwrap();
+        drop(reserved);
+        let (id, secret, _) = self.agency("border", &[MeasureKind::ExitBan], Some(format!("http://{addr}/hook")));
+        self.on(|r| r.run_clock(self.now(), 100)).unwrap();
+        self.start(true);
+        (id, secret.expect("a webhook has a secret"), addr)
+    }
+
     fn exit_bans(&self) -> Vec<u64> {
         let events = self.on(|r| r.events(0, 1_000_000)).unwrap();
         events.into_iter().filter(|e| e.payload["kind"] == "exit_ban").map(|e| e.seq).collect()
@@ -354,13 +367,7 @@ async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_reg
 async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_register_restart(postgres: bool) {
     let Some(backend) = Backend::of(postgres) else { return };
     let (mut s, numbers) = Served::new(backend, 6);
-    // The receiver's address is reserved but nothing listens yet: the agency's endpoint is down.
-    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = reserved.local_addr().unwrap();
-    drop(reserved);
-    let (id, secret, _) = s.agency("border", &[MeasureKind::ExitBan], Some(format!("http://{addr}/hook")));
-    s.on(|r| r.run_clock(s.now(), 100)).unwrap();
-    s.start(true);
+    let (id, secret, addr) = s.serve_with_webhook_down();
     let admin = || s.on(|r| r.agency_by_name(&op(), "border", s.now())).unwrap();
     wait_for("a failed attempt", || admin().push.failures >= 1).await;
     assert_eq!(admin().push.last_error.as_deref(), Some("could not connect"));
@@ -372,7 +379,7 @@ async fn webhooks_arrive_in_order_through_a_receiver_down_failing_slow_and_a_reg
     let mode = Arc::new(AtomicU8::new(FAIL));
     let got = Arc::new(Mutex::new(Received::default()));
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    tokio::spawn(receiver(listener, secret.unwrap(), mode.clone(), got.clone()));
+    tokio::spawn(receiver(listener, secret, mode.clone(), got.clone()));
     s.advance(SignedDuration::from_secs(10));
     wait_for("an answer of 500", || got.lock().unwrap().all.len() == 1).await;
     wait_for("the failure recorded", || admin().push.last_error.as_deref() == Some("HTTP 500")).await;
@@ -427,12 +434,7 @@ async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_
 async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_replays(postgres: bool) {
     let Some(backend) = Backend::of(postgres) else { return };
     let (mut s, _) = Served::new(backend, 2);
-    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = reserved.local_addr().unwrap();
-    drop(reserved);
-    let (id, secret, _) = s.agency("border", &[MeasureKind::ExitBan], Some(format!("http://{addr}/hook")));
-    s.on(|r| r.run_clock(s.now(), 100)).unwrap();
-    s.start(true);
+    let (id, secret, addr) = s.serve_with_webhook_down();
     let admin = || s.on(|r| r.agency_by_name(&op(), "border", s.now())).unwrap();
     let start = s.now();
     // The clock runs through three days of retries, one backoff at a time.
@@ -468,7 +470,7 @@ async fn a_webhook_down_for_72_hours_leaves_dead_letters_that_an_admin_sees_and_
     // The agency fixes its endpoint; the admin replays.
     let mode = Arc::new(AtomicU8::new(OK));
     let got = Arc::new(Mutex::new(Received::default()));
-    tokio::spawn(receiver(tokio::net::TcpListener::bind(addr).await.unwrap(), secret.unwrap(), mode, got.clone()));
+    tokio::spawn(receiver(tokio::net::TcpListener::bind(addr).await.unwrap(), secret, mode, got.clone()));
     let r: Value = login
         .post(format!("{}/api/v1/admin/agencies/{id}/dead-letters/replay", s.base))
         .json(&json!({}))
