@@ -181,6 +181,25 @@ pub fn call_up_seasons(year: i16) -> [(Date, Date); 2] {
     [(d(4, 1), d(7, 15)), (d(10, 1), d(12, 31))]
 }
 
+/// How many days of appointments a campaign proposes by default.
+pub const DEFAULT_SPAN_DAYS: i64 = 28;
+
+/// The appointment dates a new call-up campaign proposes when `today` is the latest local date
+/// of its regions: from the first day after today that lies in a call-up season, for four weeks
+/// (or to the season's end).
+pub fn proposed_appointments(today: Date) -> (Date, Date) {
+    let seasons = [today.year(), today.year().saturating_add(1)].into_iter().flat_map(call_up_seasons);
+    for (start, end) in seasons {
+        let Ok(tomorrow) = today.tomorrow() else { break };
+        let from = start.max(tomorrow);
+        if from <= end {
+            let to = from.checked_add(jiff::ToSpan::days(DEFAULT_SPAN_DAYS - 1)).unwrap_or(end).min(end);
+            return (from, to);
+        }
+    }
+    (today, today)
+}
+
 impl CampaignSpec {
     /// Puts the quotas in order of region, then checks everything. `now` decides which dates are
     /// past: appointments must begin after today's local date in every region of the campaign.
@@ -329,6 +348,7 @@ mod tests {
     use jiff::civil::date;
 
     use super::*;
+
     use crate::person::{Entry, Provenance};
 
     fn spec() -> CampaignSpec {
@@ -453,5 +473,19 @@ mod tests {
             judge(&deferred_too, &record("2003-02-01", Some("deferred"), Some("2025-09-01")), false, false),
             Verdict::Eligible
         );
+    }
+
+    #[test]
+    fn proposed_appointments_lie_ahead_in_a_call_up_season() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        // Before the spring season: its first four weeks.
+        assert_eq!(proposed_appointments(d("2025-02-10")), (d("2025-04-01"), d("2025-04-28")));
+        // Inside it: from tomorrow, cut at the season's end.
+        assert_eq!(proposed_appointments(d("2025-06-10")), (d("2025-06-11"), d("2025-07-08")));
+        assert_eq!(proposed_appointments(d("2025-07-10")), (d("2025-07-11"), d("2025-07-15")));
+        // The season's last day: the autumn one.
+        assert_eq!(proposed_appointments(d("2025-07-15")), (d("2025-10-01"), d("2025-10-28")));
+        // The year's last day: next spring.
+        assert_eq!(proposed_appointments(d("2025-12-31")), (d("2026-04-01"), d("2026-04-28")));
     }
 }

@@ -40,7 +40,7 @@ impl From<CohortStatus> for Registration {
     }
 }
 
-fn cohort_status(r: Registration) -> Option<CohortStatus> {
+pub(crate) fn cohort_status(r: Registration) -> Option<CohortStatus> {
     match r {
         Registration::Registered => Some(CohortStatus::Registered),
         Registration::Deferred => Some(CohortStatus::Deferred),
@@ -82,7 +82,7 @@ fn invalid(what: &str, e: impl std::fmt::Display) -> ApiError {
 }
 
 impl CampaignRequest {
-    fn spec(self) -> ApiResult<CampaignSpec> {
+    pub(crate) fn spec(self) -> ApiResult<CampaignSpec> {
         let date = |what: &str, s: &str| s.parse::<Date>().map_err(|e| invalid(what, e));
         Ok(CampaignSpec {
             name: self.name,

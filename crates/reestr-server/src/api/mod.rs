@@ -5,7 +5,7 @@ mod admin;
 mod agencies;
 pub mod agency;
 pub(crate) mod auth;
-mod campaigns;
+pub(crate) mod campaigns;
 mod corrections;
 pub mod dto;
 pub(crate) mod extracts;

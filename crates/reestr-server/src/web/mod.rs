@@ -11,6 +11,7 @@
 //! no framing, and (like every answer of the service) `Cache-Control: no-store`. Personal data
 //! never goes in a URL: searches and reads with a purpose are POSTs.
 
+mod campaigns;
 mod chart;
 mod console;
 mod csrf;
@@ -70,6 +71,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/corrections/{id}/answer", post(console::answer))
         .route("/console/dashboard", get(console::dashboard))
         .route("/console/regions", get(console::regions).post(console::set_rollout))
+        .route("/console/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/console/campaigns/new", get(campaigns::new))
+        .route("/console/campaigns/{id}", get(campaigns::show))
+        .route("/console/campaigns/{id}/dry-run", post(campaigns::dry_run))
+        .route("/console/campaigns/{id}/issue", post(campaigns::issue))
         .layer(middleware::from_fn(move |req, next| csrf::pre_session(secure, req, next)))
         .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE) }))
         .layer(middleware::from_fn(page_headers))
@@ -185,9 +191,13 @@ impl Web {
                 ("/console", "nav-search"),
                 ("/console/corrections", "nav-inbox"),
                 ("/console/dashboard", "nav-dashboard"),
-                // CAMPAIGNS: the campaign pages (create, dry run, issue with progress) go here,
-                // as ("/console/campaigns", "nav-campaigns"), once the campaign use cases land.
+                ("/console/campaigns", "nav-campaigns"),
                 ("/console/regions", "nav-regions"),
+            ],
+            Some(Role::Registrar) => &[
+                ("/console", "nav-search"),
+                ("/console/corrections", "nav-inbox"),
+                ("/console/campaigns", "nav-campaigns"),
             ],
             Some(_) => &[("/console", "nav-search"), ("/console/corrections", "nav-inbox")],
         };
@@ -367,8 +377,9 @@ async fn login(
     }
 }
 
+/// A form with nothing but its token.
 #[derive(Debug, Deserialize)]
-struct Empty {}
+pub struct Empty {}
 
 async fn logout(State(state): State<AppState>, jar: CookieJar, Posted(_): Posted<Empty>) -> Response {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {

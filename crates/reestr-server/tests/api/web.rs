@@ -285,7 +285,7 @@ async fn no_personal_data_in_any_url_of_any_page() {
     for path in ["/console", person.as_str(), "/console/summonses/62-2025-0000001", "/console/corrections"] {
         pages.push(page(&w, Registrar, path).await.2);
     }
-    for path in ["/console/dashboard", "/console/regions"] {
+    for path in ["/console/dashboard", "/console/regions", "/console/campaigns", "/console/campaigns/new"] {
         let (status, _, html) = page(&w, Supervisor, path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
         pages.push(html);
@@ -307,4 +307,118 @@ async fn no_personal_data_in_any_url_of_any_page() {
         }
     }
     assert!(urls > 40, "{urls}");
+}
+
+/// The campaign a page's issue form is for.
+fn campaign_id(html: &str) -> String {
+    let at = html.find("action=\"/console/campaigns/").expect("a campaign's form") + 27;
+    html[at..].chars().take_while(char::is_ascii_digit).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_creates_a_campaign_sees_its_dry_run_and_issues_it() {
+    let w = World::new().await;
+    let (status, _, html) = page(&w, Supervisor, "/console/campaigns").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("href=\"/console/campaigns/new\"") && html.contains("Кампаний пока нет"), "{html}");
+
+    // The new form proposes the next call-up weeks and a quota for the supervisor's region only.
+    let (status, _, form) = page(&w, Supervisor, "/console/campaigns/new").await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(form.contains("value=\"2025-06-11\"") && form.contains("value=\"Весенний призыв 2025\""), "{form}");
+    assert!(form.contains("name=\"quota-62\" value=\"100\"") && !form.contains("name=\"quota-12\""), "{form}");
+    let fields = |born_from: &'static str, from: &'static str| {
+        vec![
+            ("name", "Весенний призыв 2025"),
+            ("purpose", "call_up"),
+            ("born_from", born_from),
+            ("born_to", "2007"),
+            ("status", "registered"),
+            ("appointments_from", from),
+            ("appointments_to", "2025-07-08"),
+            ("appointment_time", "09:00"),
+            ("quota-62", "100"),
+        ]
+    };
+    let new = "/console/campaigns/new";
+
+    // A refused form comes back filled in, naming the field at fault.
+    let (status, _, html) =
+        post(&w, Supervisor, new, "/console/campaigns", &fields("19x5", "2025-06-11"), None, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("Год рождения — четыре цифры") && html.contains("href=\"#born_from\""), "{html}");
+    assert!(
+        html.contains("id=\"born_from\" name=\"born_from\" value=\"19x5\"") && html.contains("aria-invalid"),
+        "{html}"
+    );
+    let (status, _, html) =
+        post(&w, Supervisor, new, "/console/campaigns", &fields("1995", "2025-06-10"), None, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("после сегодняшнего дня") && html.contains("href=\"#appointments_from\""), "{html}");
+    let mut other_region = fields("1995", "2025-06-11");
+    other_region.push(("quota-12", "5"));
+    let (status, _, html) = post(&w, Supervisor, new, "/console/campaigns", &other_region, None, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a region of another supervisor: {html}");
+
+    // Saved, the dry run shows at once: two persons of the cohort in region 62, one of them
+    // (person A) holds an open summons, so one summons would be issued, to person B.
+    let (status, _, html) =
+        post(&w, Supervisor, new, "/console/campaigns", &fields("1995", "2025-06-11"), None, None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Будет выпущено: 1 повестка") && html.contains("В когорте: 2 человека"), "{html}");
+    assert!(html.contains("У 1 человека уже есть открытая повестка"), "{html}");
+    assert!(html.contains("Смирнов Олег") && !html.contains(&format!("/console/persons/{}\"", w.person_a.0)), "{html}");
+    let id = campaign_id(&html);
+
+    // Issuing runs in the background; the page follows it to the end.
+    let path = format!("/console/campaigns/{id}");
+    let (status, at, html) =
+        post(&w, Supervisor, &path, &format!("{path}/issue"), &[], None, Some(&same_origin(&w))).await;
+    assert_eq!((status, at.as_str()), (StatusCode::OK, path.as_str()), "{html}");
+    let mut html = html;
+    for _ in 0..100 {
+        if html.contains("завершена") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        html = page(&w, Supervisor, &path).await.2;
+    }
+    assert!(html.contains("завершена") && html.contains("value=\"1\" max=\"100\""), "{html}");
+    assert!(!html.contains(&format!("{path}/issue")), "a finished campaign offers no second issue: {html}");
+    let (_, _, list) = page(&w, Supervisor, "/console/campaigns").await;
+    assert!(list.contains(&format!("href=\"{path}\"")) && list.contains("Весенний призыв 2025"), "{list}");
+    // The other region's supervisor does not see it.
+    let (_, _, list) = page(&w, OtherSupervisor, "/console/campaigns").await;
+    assert!(!list.contains(&format!("href=\"{path}\"")), "{list}");
+    assert_eq!(page(&w, OtherSupervisor, &path).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_pages_follow_the_roles() {
+    let w = World::new().await;
+    // A registrar runs campaigns of its commissariat only; the navigation leads there.
+    let (status, _, form) = page(&w, Registrar, "/console/campaigns/new").await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(form.contains("62-001") && form.contains("name=\"quota-62\""), "{form}");
+    assert!(page(&w, Registrar, "/console").await.2.contains("href=\"/console/campaigns\""));
+    // An admin may give quotas to every region.
+    let (_, _, form) = page(&w, Admin, "/console/campaigns/new").await;
+    assert!(form.contains("name=\"quota-62\" value=\"\"") && form.contains("name=\"quota-12\""), "{form}");
+    // Nobody else.
+    for who in [CitizenA, Medic] {
+        for path in ["/console/campaigns", "/console/campaigns/new"] {
+            assert_eq!(page(&w, who, path).await.0, StatusCode::FORBIDDEN, "{who:?} {path}");
+        }
+        assert!(!page(&w, who, "/").await.2.contains("href=\"/console/campaigns\""));
+    }
+    // English, with the numbers and plurals of English.
+    let c = client(&w, Admin);
+    let (_, _, html) = get(c, &format!("{}/console/campaigns", w.base)).await;
+    let r = c
+        .post(format!("{}/language", w.base))
+        .form(&[("lang", "en"), ("back", "/console/campaigns"), ("csrf", &token(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Call-up campaigns"));
 }
