@@ -152,15 +152,23 @@ pub fn timeline(s: &Summons, policy: &Policy, now: Timestamp, lang: Lang) -> Vec
     };
     push(Some(served_at), served_state, served_text);
 
-    push(
-        None,
-        if s.status.is_closed() { StepState::Void } else { StepState::Ahead },
-        if ru {
-            format!("Явиться: {}, по адресу: {}.", local_datetime(s.appointment.at, lang), s.appointment.address)
-        } else {
-            format!("Appear on {} at: {}.", local_datetime(s.appointment.at, lang), s.appointment.address)
-        },
-    );
+    // The appointment: ahead, or past while the summons is still open (the person may still
+    // appear, and the steps below say until when before measures start).
+    let appointment = s.appointment_at();
+    let (when, place) = (local_datetime(s.appointment.at, lang), &s.appointment.address);
+    let (state, text) = match (s.status.is_closed(), appointment.is_some_and(|t| t <= now), ru) {
+        (true, _, true) => (StepState::Void, format!("Явиться: {when}, по адресу: {place}.")),
+        (true, _, false) => (StepState::Void, format!("Appear on {when} at: {place}.")),
+        (false, false, true) => (StepState::Ahead, format!("Явиться: {when}, по адресу: {place}.")),
+        (false, false, false) => (StepState::Ahead, format!("Appear on {when} at: {place}.")),
+        (false, true, true) => {
+            (StepState::Done, format!("Явка была назначена на {when}, по адресу: {place}. Явиться можно и сейчас."))
+        }
+        (false, true, false) => {
+            (StepState::Done, format!("The appointment was on {when} at: {place}. You can still appear."))
+        }
+    };
+    push(appointment, state, text);
 
     let window_from = match (policy.report_window.from, ru) {
         (WindowStart::Service, true) => "со дня вручения",
@@ -340,7 +348,9 @@ mod tests {
     fn the_worked_example_reads_as_a_person_would_say_it() {
         let (mut s, p) = example();
         let now: Timestamp = "2025-05-10T00:00:00Z".parse().unwrap();
-        let ru: Vec<String> = timeline(&s, p, now, Lang::Ru).into_iter().map(|s| s.text).collect();
+        let steps = timeline(&s, p, now, Lang::Ru);
+        assert_eq!(steps[2].state, StepState::Ahead, "{steps:?}");
+        let ru: Vec<String> = steps.into_iter().map(|s| s.text).collect();
         assert!(ru[0].contains("9 мая 2025 г., 14:00"), "{ru:?}");
         assert!(ru[1].contains("17 мая 2025 г., 00:00"), "{ru:?}");
         assert!(ru[3].contains("7 июня 2025 г., 00:00"), "{ru:?}");
@@ -350,7 +360,11 @@ mod tests {
 
         s.advance(p, "2025-06-08T00:00:00Z".parse().unwrap()).unwrap();
         let later: Timestamp = "2025-06-08T00:00:00Z".parse().unwrap();
-        let ru: Vec<String> = timeline(&s, p, later, Lang::Ru).into_iter().map(|s| s.text).collect();
+        let steps = timeline(&s, p, later, Lang::Ru);
+        // The appointment of 20 May has passed: no longer ahead, and appearing still helps.
+        assert_eq!(steps[2].state, StepState::Done, "{steps:?}");
+        assert!(steps[2].text.starts_with("Явка была назначена на 20 мая 2025 г., 09:00"), "{steps:?}");
+        let ru: Vec<String> = steps.into_iter().map(|s| s.text).collect();
         assert!(ru.iter().any(|l| l.starts_with("Сейчас действуют ограничения (с 7 июня 2025 г., 00:00)")), "{ru:?}");
         s.apply(p, Command::Appear, "2025-06-09T07:00:00Z".parse().unwrap()).unwrap();
         let ru: Vec<String> = timeline(&s, p, later, Lang::Ru).into_iter().map(|s| s.text).collect();

@@ -240,11 +240,6 @@ fn kinds(list: &[MeasureKind], lang: Lang) -> String {
     list.iter().map(|k| k.title(lang)).collect::<Vec<_>>().join("; ")
 }
 
-/// The appointment as an instant (in the summons's zone).
-pub fn appointment_at(s: &Summons) -> Option<Timestamp> {
-    s.zone.tz().to_timestamp(s.appointment.at).ok()
-}
-
 struct Writer<'a> {
     s: &'a Summons,
 }
@@ -435,7 +430,7 @@ pub fn reminders(s: &Summons, policy: &Policy) -> Vec<(NoticeKind, Timestamp)> {
     if matches!(s.status, Status::Appeared | Status::Cancelled | Status::Overdue) {
         return out;
     }
-    if let Some(appointment) = appointment_at(s) {
+    if let Some(appointment) = s.appointment_at() {
         let due = appointment - REMIND_BEFORE_APPOINTMENT;
         if due > s.posted_at {
             out.push((NoticeKind::AppointmentReminder, due));
@@ -459,7 +454,7 @@ pub fn reminder(s: &Summons, policy: &Policy, kind: NoticeKind, due: Timestamp, 
     let w = Writer { s };
     match kind {
         NoticeKind::AppointmentReminder => {
-            let at = appointment_at(s).filter(|a| *a > now)?;
+            let at = s.appointment_at().filter(|a| *a > now)?;
             let ru = (
                 format!("Напоминаем: по повестке № {} вам нужно явиться {}.", s.number, w.appointment(Lang::Ru)),
                 format!(

@@ -398,6 +398,11 @@ fn check_text(name: &'static str, s: &str) -> Result<(), SummonsError> {
 }
 
 impl Summons {
+    /// The appointment as an instant (a local time of the summons's zone).
+    pub fn appointment_at(&self) -> Option<Timestamp> {
+        self.zone.tz().to_timestamp(self.appointment.at).ok()
+    }
+
     /// Posts a summons at `at` under `policy` in `zone`.
     pub fn post(
         number: SummonsNumber,

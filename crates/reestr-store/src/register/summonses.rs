@@ -42,6 +42,7 @@ impl ClockReport {
         self.overdue += other.overdue;
         self.measures_started += other.measures_started;
         self.batches += other.batches;
+        self.reminders += other.reminders;
     }
 }
 
