@@ -616,17 +616,36 @@ impl Record {
         provenance: &Arc<Provenance>,
         dir: &Directory,
     ) -> Result<Option<FieldChange>, Vec<Problem>> {
-        let value = field.parse(raw).map_err(|p| vec![p])?;
-        let mut next = self.clone();
+        self.set_all(&[(field, raw)], provenance, dir).map(|mut changes| changes.pop())
+    }
+
+    /// Sets several fields at once, checked together: a move to another region changes the
+    /// region and the commissariat in one step, which neither could alone. All or nothing.
+    pub fn set_all(
+        &mut self,
+        texts: &[(Field, &str)],
+        provenance: &Arc<Provenance>,
+        dir: &Directory,
+    ) -> Result<Vec<FieldChange>, Vec<Problem>> {
         let mut update = Record::default();
-        update.put(field, Entry { value, provenance: provenance.clone() });
-        let change = next.merge(&update).pop();
+        let mut problems = Vec::new();
+        for (field, raw) in texts {
+            match field.parse(raw) {
+                Ok(value) => update.put(*field, Entry { value, provenance: provenance.clone() }),
+                Err(p) => problems.push(p),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut next = self.clone();
+        let changes = next.merge(&update);
         let problems = next.check(dir);
         if !problems.is_empty() {
             return Err(problems);
         }
         *self = next;
-        Ok(change)
+        Ok(changes)
     }
 }
 
@@ -689,6 +708,20 @@ mod tests {
         assert!(got.contains(&(Field::GivenName, "required")));
         assert!(got.contains(&(Field::Region, "required")));
         assert!(!got.contains(&(Field::Snils, "required")), "a bad value is not also missing");
+    }
+
+    #[test]
+    fn a_move_sets_region_and_commissariat_together_or_not_at_all() {
+        let mut r = record(&[(Field::Commissariat, "62-001")]).unwrap();
+        let before = r.clone();
+        let dir = Directory::builtin();
+        assert!(r.set(Field::Region, "12", &prov(), dir).is_err(), "the old commissariat serves another region");
+        assert!(r.set_all(&[(Field::Region, "12"), (Field::Commissariat, "77-000")], &prov(), dir).is_err());
+        assert!(r.set_all(&[(Field::Region, "12"), (Field::Phone, "not a phone")], &prov(), dir).is_err());
+        assert_eq!(r, before, "nothing changes on error");
+        let changes = r.set_all(&[(Field::Region, "12"), (Field::Commissariat, "12-001")], &prov(), dir).unwrap();
+        assert_eq!(changes.iter().map(|c| c.field).collect::<Vec<_>>(), [Field::Region, Field::Commissariat]);
+        assert_eq!(r.commissariat().unwrap().as_str(), "12-001");
     }
 
     #[test]

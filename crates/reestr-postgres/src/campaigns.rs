@@ -62,8 +62,7 @@ pub(crate) fn cohort(tx: &mut PgTx<'_>, f: &CohortFilter) -> Result<Vec<CohortCa
     Ok(tx
         .query(
             "SELECT p.id, p.record,
-                    EXISTS (SELECT 1 FROM summonses s
-                            WHERE s.person_id = p.id AND s.status NOT IN ('appeared', 'cancelled')),
+                    EXISTS (SELECT 1 FROM open_summonses o WHERE o.person_id = p.id),
                     EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = $1 AND m.person_id = p.id)
              FROM persons p
              WHERE p.region = $2 AND p.id > $3

@@ -82,6 +82,7 @@ macro_rules! conformance_tests {
             the_border_check_answers_from_the_blind_index_and_every_check_is_logged,
             webhook_pushes_back_off_then_become_dead_letters_after_72_hours_and_can_be_replayed,
             a_campaign_dry_run_counts_the_cohort_and_open_summonses_per_region_and_logs_its_sample,
+            an_open_summons_of_a_region_the_person_has_left_still_counts,
             a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted,
             two_issuers_at_once_never_summon_a_person_twice_for_one_campaign,
             campaigns_are_run_within_the_principals_scope,
@@ -1330,6 +1331,27 @@ fn campaign_spec() -> reestr_core::campaign::CampaignSpec {
             time: jiff::civil::time(9, 0, 0, 0),
         },
     }
+}
+
+/// A person of Mari El summoned there moves to Ryazan with the summons still open: a Ryazan
+/// campaign must see it (a backend that looks summonses up only in the person's current region
+/// would not), and once the person appears, the campaign summons them.
+pub fn an_open_summons_of_a_region_the_person_has_left_still_counts<H: Harness>() {
+    let (f, ids) = cohort_fixture::<H>();
+    let at = ts("2025-05-02T10:00:00Z");
+    let mut there = draft(ids[10]);
+    there.commissariat = "12-001".parse().unwrap();
+    let s = f.reg.issue(&op(), there, at).unwrap();
+    let moved = [(Field::Region, "62".to_owned()), (Field::Commissariat, "62-001".to_owned())];
+    f.reg.update_person(&op(), ids[10], &moved, (*provenance("переезд")).clone(), at).unwrap();
+    let now = ts("2025-05-05T10:00:00Z");
+    let c = f.reg.create_campaign(&op(), campaign_spec(), now).unwrap();
+    let ryazan = |d: &crate::DryRun| d.regions.iter().find(|r| r.region.get() == 62).unwrap().clone();
+    let dry = f.reg.dry_run(&op(), c.id, 0, now).unwrap();
+    assert_eq!((ryazan(&dry).cohort, ryazan(&dry).open_summonses, ryazan(&dry).eligible), (9, 2, 7));
+    f.reg.act(&op(), &s.number, reestr_core::summons::Command::Appear, now).unwrap();
+    let dry = f.reg.dry_run(&op(), c.id, 0, now).unwrap();
+    assert_eq!((ryazan(&dry).cohort, ryazan(&dry).open_summonses, ryazan(&dry).eligible), (9, 1, 8));
 }
 
 pub fn a_campaign_dry_run_counts_the_cohort_and_open_summonses_per_region_and_logs_its_sample<H: Harness>() {

@@ -388,12 +388,8 @@ impl Register {
         self.write(|tx| {
             let mut person = self.load_person(tx, id)?;
             who.may_write(&place(&person)?, &fields)?;
-            let mut changes = Vec::new();
-            for (field, text) in texts {
-                if let Some(c) = person.record.set(*field, text, &provenance, self.dir).map_err(StoreError::Invalid)? {
-                    changes.push(c);
-                }
-            }
+            let texts: Vec<(Field, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
+            let changes = person.record.set_all(&texts, &provenance, self.dir).map_err(StoreError::Invalid)?;
             if changes.is_empty() {
                 return Ok(changes);
             }
