@@ -138,6 +138,19 @@ test('the citizen then sees the measures lifted and who read the record', async 
   await screenshot(citizen, 'portal-reads');
 });
 
+test('the citizen reads the notices and keeps reminders off e-mail at night', async () => {
+  await citizen.getByRole('link', { name: 'Уведомления' }).click();
+  assert.match(await citizen.locator('main').textContent(), /Код проверки/);
+  await citizen.getByRole('checkbox', { name: 'Включить тихие часы' }).check();
+  await citizen.getByLabel('С', { exact: true }).fill('22:30');
+  await citizen.getByRole('button', { name: 'Сохранить настройки' }).click();
+  await citizen.getByRole('heading', { name: 'Уведомления по электронной почте' }).waitFor();
+  assert.ok(await citizen.getByRole('checkbox', { name: 'Включить тихие часы' }).isChecked(), 'saved');
+  assert.equal(await citizen.getByLabel('С', { exact: true }).inputValue(), '22:30');
+  await checkAccessibility(citizen, 'notices');
+  await screenshot(citizen, 'portal-notices');
+});
+
 test('the registrar answers from the corrections inbox', async () => {
   await registrar.getByRole('link', { name: 'Запросы на исправление' }).click();
   const request = registrar.locator('article', { hasText: 'Я сменил место работы в июле.' });

@@ -397,3 +397,15 @@ error-campaign-no-working-day = The appointment days hold no working day.
 error-campaign-appointments-begun = Appointments must begin after today, by the local time of every region of the campaign.
 error-campaign-outside-call-up-season = A call-up is held from 1 April to 15 July and from 1 October to 31 December: all appointment days must lie in one of these spans.
 error-campaign-wrong-state = The campaign is issuing or done: that cannot be done now.
+
+## Notice preferences in the personal account
+prefs-title = Notices by e-mail
+prefs-required = Required notices always go at once, to the account and by e-mail: { $value }.
+prefs-optional = What else to send by e-mail (the account shows everything)
+prefs-quiet = Quiet hours
+prefs-quiet-hint = In these hours (your commissariat's local time) optional e-mails wait until they end. Required ones go at once.
+prefs-quiet-on = Use quiet hours
+prefs-quiet-from = From
+prefs-quiet-to = To
+prefs-submit = Save the settings
+error-empty-quiet-hours = Quiet hours must start and end at different times.

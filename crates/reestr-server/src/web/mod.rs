@@ -60,6 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/corrections", get(portal::corrections).post(portal::file_correction))
         .route("/reads", get(portal::reads))
         .route("/notices", get(portal::notices))
+        .route("/notices/preferences", post(portal::set_preferences))
         .route("/console", get(console::home))
         .route("/console/search", post(console::search))
         .route("/console/persons/{id}", get(console::person).post(console::reveal))

@@ -10,6 +10,7 @@ use reestr_core::{
     access::{AccessError, Principal, Role, Scope},
     correction::{Request, Subject},
     explain::{StepState, timeline},
+    notice::{NoticeKind, Preferences, QuietHours},
     person::{Field, PersonId},
     summons::Summons,
 };
@@ -393,6 +394,12 @@ struct NoticesPage<'a> {
     w: &'a Web,
     notices: Vec<NoticeLine>,
     safety: &'static str,
+    /// The kinds that always go by e-mail, at once.
+    required: String,
+    /// The optional kinds: code, title, chosen.
+    optional: Vec<(&'static str, &'static str, bool)>,
+    /// Quiet hours: in use, from, to (22:00 to 08:00 proposed when not in use).
+    quiet: (bool, String, String),
 }
 
 /// `/notices`: the notices the register sent, newest first, each with its verification code.
@@ -400,7 +407,8 @@ pub async fn notices(State(state): State<AppState>, web: Web) -> Response {
     let r = async {
         let who = web.who()?;
         own(&who)?;
-        let items = state.blocking(move |reg, _| Ok(reg.inbox(&who, None, 100)?)).await?;
+        let (items, prefs) =
+            state.blocking(move |reg, _| Ok((reg.inbox(&who, None, 100)?, reg.notice_preferences(&who)?))).await?;
         let notices = items
             .iter()
             .map(|n| {
@@ -414,8 +422,61 @@ pub async fn notices(State(state): State<AppState>, web: Web) -> Response {
                 }
             })
             .collect();
-        web.render(&NoticesPage { w: &web, notices, safety: reestr_core::notice::safety_line(web.i.lang) })
+        let lang = web.i.lang;
+        let required: Vec<&str> = NoticeKind::ALL.into_iter().filter(|k| k.required()).map(|k| k.title(lang)).collect();
+        let hhmm = |t: jiff::civil::Time| t.strftime("%H:%M").to_string();
+        let page = NoticesPage {
+            w: &web,
+            notices,
+            safety: reestr_core::notice::safety_line(lang),
+            required: required.join("; "),
+            optional: NoticeKind::optional().map(|k| (k.as_str(), k.title(lang), prefs.email.contains(&k))).collect(),
+            quiet: match prefs.quiet_hours {
+                Some(q) => (true, hhmm(q.from), hhmm(q.to)),
+                None => (false, "22:00".to_owned(), "08:00".to_owned()),
+            },
+        };
+        web.render(&page)
     }
     .await;
     web.respond(r)
+}
+
+/// Saves which optional notices also go by e-mail, and the quiet hours in which they wait.
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    web: Web,
+    Posted(form): Posted<Vec<(String, String)>>,
+) -> Response {
+    let r = async {
+        let who = web.who()?;
+        own(&who)?;
+        let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
+        let email = form
+            .iter()
+            .filter(|(k, _)| k == "email")
+            .map(|(_, v)| NoticeKind::optional().find(|k| k.as_str() == v).ok_or_else(|| invalid("email", v)))
+            .collect::<Result<_, _>>()?;
+        let time = |name: &str| {
+            let text = value(name).unwrap_or_default();
+            text.parse::<jiff::civil::Time>().map_err(|_| invalid(name, &text))
+        };
+        let quiet_hours = match value("quiet").as_deref() {
+            Some("on") => Some(QuietHours { from: time("quiet_from")?, to: time("quiet_to")? }),
+            _ => None,
+        };
+        let prefs = Preferences { email, quiet_hours };
+        state.blocking(move |reg, now| Ok(reg.set_notice_preferences(&who, prefs, now)?)).await?;
+        Ok(Redirect::to("/notices#preferences").into_response())
+    }
+    .await;
+    web.respond(r)
+}
+
+fn invalid(field: &str, value: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+        format!("{field}: {value:?} is not valid here"),
+    )
 }

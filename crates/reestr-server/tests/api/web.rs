@@ -422,3 +422,39 @@ async fn campaign_pages_follow_the_roles() {
         .unwrap();
     assert!(r.text().await.unwrap().contains("Call-up campaigns"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_chooses_optional_email_notices_and_quiet_hours_in_the_account() {
+    let w = World::new().await;
+    let (status, _, html) = page(&w, CitizenA, "/notices").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // Every optional kind is on at first; the required ones are named as always sent.
+    assert!(
+        html.contains("value=\"appointment_reminder\" checked") && html.contains("Вам направлена повестка"),
+        "{html}"
+    );
+    assert!(!html.contains("value=\"summons_posted\""), "a required kind cannot be turned off: {html}");
+    let form = [("email", "report_window_ending"), ("quiet", "on"), ("quiet_from", "22:30"), ("quiet_to", "07:00")];
+    let (status, at, html) = post(&w, CitizenA, "/notices", "/notices/preferences", &form, None, None).await;
+    assert_eq!((status, at.as_str()), (StatusCode::OK, "/notices"), "{html}");
+    assert!(html.contains("value=\"report_window_ending\" checked"), "{html}");
+    assert!(html.contains("value=\"appointment_reminder\">") && html.contains("name=\"quiet\" value=\"on\" checked"));
+    assert!(html.contains("value=\"22:30\"") && html.contains("value=\"07:00\""), "{html}");
+    // The API reads what the page saved.
+    let c = client(&w, CitizenA);
+    let prefs: serde_json::Value =
+        c.get(format!("{}/api/v1/me/notices/preferences", w.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(prefs["email"], serde_json::json!(["report_window_ending"]), "{prefs}");
+    assert_eq!(prefs["quiet_hours"]["from"], "22:30:00", "{prefs}");
+    // A required kind, or empty quiet hours, is refused with a page that says why.
+    let bad = [("email", "summons_posted")];
+    let (status, _, _) = post(&w, CitizenA, "/notices", "/notices/preferences", &bad, None, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let empty = [("quiet", "on"), ("quiet_from", "22:00"), ("quiet_to", "22:00")];
+    let (status, _, html) = post(&w, CitizenA, "/notices", "/notices/preferences", &empty, None, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Тихие часы должны начинаться и заканчиваться в разное время"), "{html}");
+    // Officers have no such settings.
+    let (status, _, _) = post(&w, Registrar, "/console", "/notices/preferences", &form, None, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
