@@ -312,6 +312,14 @@ impl Store for PgStore {
         let mut conn = self.primary.get()?;
         self.read_on(&mut conn, f)
     }
+
+    /// `ANALYZE` of the persons and their history: a sample, so it costs about the same at any
+    /// size. Without it the planner knows nothing of a freshly imported region until autovacuum
+    /// comes by (never, where it is off), and walks a whole region for each page of a cohort.
+    fn refresh_statistics(&self) -> Result<()> {
+        let mut conn = self.primary.get()?;
+        conn.client.batch_execute("ANALYZE persons, person_history").map_err(backend)
+    }
 }
 
 #[cfg(test)]

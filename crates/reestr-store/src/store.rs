@@ -26,6 +26,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Runs the closure on a consistent, read-only snapshot.
     fn read(&self, f: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()>;
+
+    /// After a bulk load of persons: lets the database's planner see the new rows, so that the
+    /// queries after it (a campaign's cohort, a search) are planned for the register as it now
+    /// is, not as it was. Nothing by default.
+    fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The outcome of inserting a person: the new id, or who already holds each unique key.

@@ -160,6 +160,7 @@ impl Register {
             result?;
             committed(done)?;
         }
+        self.store.refresh_statistics()?;
         Ok(())
     }
 
