@@ -165,7 +165,8 @@ impl Values {
             let field = FormError::quota(region);
             let region: RegionCode = region.parse().map_err(|_| field.clone())?;
             if !reach.regions.contains(&region) {
-                return Err(field);
+                // Only a hand-made form names a region the page did not offer.
+                return Err(FormError { field: "quotas".into(), code: Some("forbidden".into()) });
             }
             let quota = text.parse().ok().filter(|q| (1..=MAX_QUOTA).contains(q)).ok_or(field)?;
             quotas.push(Quota { region, quota });

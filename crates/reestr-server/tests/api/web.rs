@@ -359,6 +359,7 @@ async fn a_supervisor_creates_a_campaign_sees_its_dry_run_and_issues_it() {
     other_region.push(("quota-12", "5"));
     let (status, _, html) = post(&w, Supervisor, new, "/console/campaigns", &other_region, None, None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a region of another supervisor: {html}");
+    assert!(html.contains("У вас нет права на это действие") && html.contains("href=\"#quotas\""), "{html}");
 
     // Saved, the dry run shows at once: two persons of the cohort in region 62, one of them
     // (person A) holds an open summons, so one summons would be issued, to person B.
