@@ -225,14 +225,25 @@ impl Web {
         if e.code == "unauthenticated" {
             return Redirect::to("/login").into_response();
         }
-        let id = format!("error-{}", e.code.replace('_', "-"));
-        let message = if self.i.has(&id) { self.i.t(&id) } else { self.i.t("error-generic") };
+        let known = self.i.has(&Web::message_id(&e));
+        let message = if known { self.explain(&e) } else { self.i.t("error-generic") };
         // The register's own messages are in English and never carry personal data; the
         // details of internal failures are not shown at all.
-        let detail = (!e.status.is_server_error() && !self.i.has(&id)).then_some(e.message);
+        let detail = (!e.status.is_server_error() && !known).then_some(e.message);
         let page = ErrorPage { w: self, status: e.status.as_u16(), message, detail };
         let html = page.render().unwrap_or_else(|_| "error".to_owned());
         (e.status, Html(html)).into_response()
+    }
+
+    fn message_id(e: &ApiError) -> String {
+        format!("error-{}", e.code.replace('_', "-"))
+    }
+
+    /// What an error means, in the reader's language; the register's own (English) message
+    /// where the language has no text for it.
+    pub fn explain(&self, e: &ApiError) -> String {
+        let id = Web::message_id(e);
+        if self.i.has(&id) { self.i.t(&id) } else { e.message.clone() }
     }
 
     /// The answer of a handler: the page or its error page.

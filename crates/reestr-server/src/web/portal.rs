@@ -233,6 +233,26 @@ struct CorrectionsPage<'a> {
     list: Vec<CorrectionLine>,
     fields: Vec<Choice>,
     summonses: Vec<Choice>,
+    /// The new request's form as typed (empty at first).
+    v: CorrectionForm,
+    /// A refused request: the field at fault (its `id` on the page) and what to say.
+    error: Option<(String, String)>,
+}
+
+impl CorrectionsPage<'_> {
+    fn invalid(&self, field: &str) -> bool {
+        self.error.as_ref().is_some_and(|(f, _)| f == field)
+    }
+}
+
+/// The field of the correction form an error is about, if it is about one.
+fn correction_field(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_str() {
+        "correction_subject" | "unknown_field" => Some("subject"),
+        "explanation_required" => Some("explanation"),
+        "field_too_long" => ["explanation", "proposed", "evidence"].into_iter().find(|f| e.message.starts_with(f)),
+        _ => None,
+    }
 }
 
 /// A correction's subject as people say it.
@@ -255,45 +275,51 @@ pub fn correction_status(w: &Web, c: &reestr_store::CorrectionView) -> String {
 
 /// `/corrections`: the person's requests with their status and deadline, and a form for a new one.
 pub async fn corrections(State(state): State<AppState>, web: Web) -> Response {
-    let r = async {
-        let who = web.who()?;
-        let id = own(&who)?;
-        let (list, numbers) = state
-            .blocking(move |reg, now| {
-                let list = reg.my_corrections(&who, now)?;
-                let numbers: Vec<String> =
-                    reg.summonses_of(&who, id, None, now)?.iter().map(|s| s.number.to_string()).collect();
-                Ok((list, numbers))
-            })
-            .await?;
-        let lines = list
-            .iter()
-            .rev()
-            .map(|c| CorrectionLine {
-                subject: subject_text(&web, &c.correction.subject),
-                explanation: c.correction.request.explanation.clone(),
-                filed: web.i.instant(&c.correction.filed_at),
-                due: web.i.instant(&c.correction.due_at),
-                status: correction_status(&web, c),
-                late: c.late,
-                answer: c.correction.answer.as_ref().map(|a| a.text.clone()),
-            })
-            .collect();
-        let fields = Field::ALL
-            .iter()
-            .map(|f| Choice { value: format!("field:{}", f.name()), label: web.i.label("field", f.name()) })
-            .collect();
-        let summonses = numbers
-            .into_iter()
-            .map(|n| Choice { label: web.i.t1("subject-summons", &n), value: format!("summons:{n}") })
-            .collect();
-        web.render(&CorrectionsPage { w: &web, list: lines, fields, summonses })
-    }
-    .await;
+    let r = corrections_page(state, &web, CorrectionForm::default(), None).await;
     web.respond(r)
 }
 
-#[derive(Debug, Deserialize)]
+async fn corrections_page(
+    state: AppState,
+    web: &Web,
+    v: CorrectionForm,
+    error: Option<(String, String)>,
+) -> Result<Response, ApiError> {
+    let who = web.who()?;
+    let id = own(&who)?;
+    let (list, numbers) = state
+        .blocking(move |reg, now| {
+            let list = reg.my_corrections(&who, now)?;
+            let numbers: Vec<String> =
+                reg.summonses_of(&who, id, None, now)?.iter().map(|s| s.number.to_string()).collect();
+            Ok((list, numbers))
+        })
+        .await?;
+    let lines = list
+        .iter()
+        .rev()
+        .map(|c| CorrectionLine {
+            subject: subject_text(web, &c.correction.subject),
+            explanation: c.correction.request.explanation.clone(),
+            filed: web.i.instant(&c.correction.filed_at),
+            due: web.i.instant(&c.correction.due_at),
+            status: correction_status(web, c),
+            late: c.late,
+            answer: c.correction.answer.as_ref().map(|a| a.text.clone()),
+        })
+        .collect();
+    let fields = Field::ALL
+        .iter()
+        .map(|f| Choice { value: format!("field:{}", f.name()), label: web.i.label("field", f.name()) })
+        .collect();
+    let summonses = numbers
+        .into_iter()
+        .map(|n| Choice { label: web.i.t1("subject-summons", &n), value: format!("summons:{n}") })
+        .collect();
+    web.render(&CorrectionsPage { w: web, list: lines, fields, summonses, v, error })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct CorrectionForm {
     subject: String,
     explanation: String,
@@ -306,14 +332,28 @@ pub async fn file_correction(State(state): State<AppState>, web: Web, Posted(f):
     let r = async {
         let who = web.who()?;
         own(&who)?;
-        let subject: Subject = f.subject.parse().map_err(reestr_store::StoreError::from)?;
-        let request = Request {
-            explanation: f.explanation.trim().to_owned(),
-            evidence: given(f.evidence),
-            proposed: given(f.proposed),
-        };
-        state.blocking(move |reg, now| Ok(reg.file_correction(&who, subject, request, now)?)).await?;
-        Ok(Redirect::to("/corrections").into_response())
+        let typed = f.clone();
+        let filed = async {
+            let subject: Subject = f.subject.parse().map_err(reestr_store::StoreError::from)?;
+            let request = Request {
+                explanation: f.explanation.trim().to_owned(),
+                evidence: given(f.evidence),
+                proposed: given(f.proposed),
+            };
+            state.blocking(move |reg, now| Ok(reg.file_correction(&who, subject, request, now)?)).await
+        }
+        .await;
+        match filed {
+            Ok(_) => Ok(Redirect::to("/corrections").into_response()),
+            // A refused request comes back filled in, with the field at fault marked.
+            Err(e) => {
+                let Some(field) = correction_field(&e) else { return Err(e) };
+                let error = Some((field.to_owned(), web.explain(&e)));
+                let mut page = corrections_page(state, &web, typed, error).await?;
+                *page.status_mut() = e.status;
+                Ok(page)
+            }
+        }
     }
     .await;
     web.respond(r)

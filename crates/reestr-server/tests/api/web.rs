@@ -459,3 +459,19 @@ async fn a_citizen_chooses_optional_email_notices_and_quiet_hours_in_the_account
     let (status, _, _) = post(&w, Registrar, "/console", "/notices/preferences", &form, None, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_correction_comes_back_filled_in_with_the_field_marked() {
+    let w = World::new().await;
+    let form = [("subject", "field:phone"), ("explanation", "   "), ("proposed", "+79035550199")];
+    let (status, at, html) = post(&w, CitizenA, "/corrections", "/corrections", &form, None, None).await;
+    assert_eq!((status, at.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "/corrections"), "{html}");
+    assert!(html.contains("Объясните, что не так и почему") && html.contains("href=\"#explanation\""), "{html}");
+    assert!(
+        html.contains("name=\"explanation\" rows=\"4\" required maxlength=\"4000\" aria-invalid=\"true\""),
+        "{html}"
+    );
+    assert!(html.contains("value=\"field:phone\" selected") && html.contains("value=\"+79035550199\""), "{html}");
+    // Nothing was filed.
+    assert!(html.contains("Запросов пока нет"), "{html}");
+}
