@@ -531,6 +531,7 @@ pub fn copy(from: &dyn Store, to: &dyn Store, progress: &mut dyn FnMut(Table, u6
             target.finish_restore()
         })
     })?;
+    to.refresh_statistics()?;
     let report = CopyReport { source: store_digests(from)?, target: store_digests(to)? };
     if report.source != report.target {
         let differ: Vec<String> = report
