@@ -161,8 +161,11 @@ pub fn restore(db: &Db, keys: &KeyArgs, args: &RestoreArgs) -> anyhow::Result<()
         }
         store.restore_from(file).with_context(|| format!("restoring into {db}"))?;
     }
-    // Opening migrates a backup made by an older build, and proves the keys open it.
-    let s = db::open(db)?.stats()?;
+    // Opening migrates a backup made by an older build, and proves the keys open it; the
+    // restored persons get fresh planner statistics, as after an import.
+    let reg = db::open(db)?;
+    reg.store().refresh_statistics()?;
+    let s = reg.stats()?;
     println!(
         "restored {} into {db}: {} persons, {} events; `reestr audit verify` checks it against its signed checkpoints",
         file.display(),
