@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use postgres::Row;
 use reestr_core::{person::PersonId, summons::SummonsNumber};
-use reestr_store::{MailRow, MailStats, NoticeRow, ReminderRow, Result};
+use reestr_store::{MailRow, MailStats, NoticeRow, ReminderPlan, ReminderRow, Result};
 
 use crate::{sql::Micros, tx::PgTx};
 
@@ -132,6 +132,12 @@ pub(crate) fn preferences(tx: &mut PgTx<'_>, person: PersonId) -> Result<Option<
     Ok(rows.first().map(|r| r.get(0)))
 }
 
+pub(crate) fn preferences_of(tx: &mut PgTx<'_>, persons: &[PersonId]) -> Result<Vec<(PersonId, String)>> {
+    let ids: Vec<i64> = persons.iter().map(|p| p.0).collect();
+    let rows = tx.query_now("SELECT person_id, prefs FROM notice_preferences WHERE person_id = ANY($1)", &[&ids])?;
+    Ok(rows.iter().map(|r| (PersonId(r.get(0)), r.get(1))).collect())
+}
+
 pub(crate) fn due_reminders(tx: &mut PgTx<'_>, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>> {
     let rows = tx.query_now(
         "SELECT summons, person_id, kind, due_at, done_at FROM reminders
@@ -163,6 +169,46 @@ pub(crate) fn insert_notice(tx: &mut PgTx<'_>, n: &NoticeRow) -> Result<Option<i
         &[&n.person.0, &n.kind, &n.cause, &n.code_hash, &n.content, &Micros::of(n.created_at)],
     )?;
     Ok(rows.first().map(|r| r.get(0)))
+}
+
+/// Many notices in one statement; a cause already notified (before, or earlier in `rows`) gets
+/// no row, as one by one.
+pub(crate) fn insert_notices(tx: &mut PgTx<'_>, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
+    let persons: Vec<i64> = rows.iter().map(|n| n.person.0).collect();
+    let kinds: Vec<&str> = rows.iter().map(|n| n.kind.as_str()).collect();
+    let causes: Vec<&str> = rows.iter().map(|n| n.cause.as_str()).collect();
+    let hashes: Vec<&[u8]> = rows.iter().map(|n| n.code_hash.as_slice()).collect();
+    let contents: Vec<&[u8]> = rows.iter().map(|n| n.content.as_slice()).collect();
+    let created: Vec<Micros> = rows.iter().map(|n| Micros::of(n.created_at)).collect();
+    let inserted = tx.query_now(
+        "INSERT INTO notices (person_id, kind, cause, code_hash, content, created_at)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::timestamptz[])
+         ON CONFLICT (cause) DO NOTHING RETURNING id, cause",
+        &[&persons, &kinds, &causes, &hashes, &contents, &created],
+    )?;
+    let mut ids: std::collections::HashMap<String, i64> =
+        inserted.iter().map(|r| (r.get::<_, String>(1), r.get::<_, i64>(0))).collect();
+    // The first row of a cause is the one inserted.
+    Ok(rows.iter().map(|n| ids.remove(&n.cause)).collect())
+}
+
+pub(crate) fn insert_mails(tx: &mut PgTx<'_>, rows: &[MailRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let notices: Vec<i64> = rows.iter().map(|m| m.notice).collect();
+    let hashes: Vec<&[u8]> = rows.iter().map(|m| m.address_hash.as_slice()).collect();
+    let addresses: Vec<&[u8]> = rows.iter().map(|m| m.address.as_slice()).collect();
+    let not_before: Vec<Micros> = rows.iter().map(|m| Micros::of(m.not_before)).collect();
+    let attempts: Vec<i64> = rows.iter().map(|m| i64::from(m.attempts)).collect();
+    let next_at: Vec<Micros> = rows.iter().map(|m| Micros::of(m.next_at)).collect();
+    tx.execute(
+        "INSERT INTO notice_mail (notice_id, address_hash, address, not_before, attempts, next_at)
+         SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::timestamptz[], $5::bigint[], $6::timestamptz[])
+         ON CONFLICT (notice_id, address_hash) DO NOTHING",
+        &[&notices, &hashes, &addresses, &not_before, &attempts, &next_at],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn insert_mail(tx: &mut PgTx<'_>, m: &MailRow) -> Result<bool> {
@@ -220,6 +266,30 @@ pub(crate) fn schedule_reminders(
         "INSERT INTO reminders (summons, kind, due_at, person_id)
          SELECT $1, k, d, $4 FROM unnest($2::text[], $3::timestamptz[]) AS u(k, d) ON CONFLICT DO NOTHING",
         &[&summons.as_str(), &kinds, &dues, &person.0],
+    )?;
+    Ok(())
+}
+
+/// The reminders of many summonses: one delete, one insert.
+pub(crate) fn schedule_reminders_of(tx: &mut PgTx<'_>, plans: &[ReminderPlan]) -> Result<()> {
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let numbers: Vec<&str> = plans.iter().map(|p| p.summons.as_str()).collect();
+    tx.execute("DELETE FROM reminders WHERE summons = ANY($1) AND done_at IS NULL", &[&numbers])?;
+    let (mut summonses, mut kinds, mut dues, mut persons) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in plans {
+        for (kind, due) in &p.due {
+            summonses.push(p.summons.as_str());
+            kinds.push(kind.as_str());
+            dues.push(Micros::of(*due));
+            persons.push(p.person.0);
+        }
+    }
+    tx.execute(
+        "INSERT INTO reminders (summons, kind, due_at, person_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[]) ON CONFLICT DO NOTHING",
+        &[&summonses, &kinds, &dues, &persons],
     )?;
     Ok(())
 }

@@ -13,9 +13,9 @@ use reestr_core::{
 use reestr_store::{
     ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
     HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery,
-    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint,
-    StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow,
-    WriteTx,
+    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderPlan, ReminderRow, Result, SessionRow, StoreError,
+    StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
+    UnconfirmedFilter, UserRow, WriteTx,
     image::{ImageRow, Table},
 };
 
@@ -344,6 +344,15 @@ impl ReadTx for PgTx<'_> {
         self.person_where("SELECT id, record FROM persons WHERE id = $1", &id.0)
     }
 
+    fn persons(&mut self, ids: &[PersonId]) -> Result<Vec<StoredPerson>> {
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        Ok(self
+            .query_now("SELECT id, record FROM persons WHERE id = ANY($1)", &[&ids])?
+            .iter()
+            .map(decode_person)
+            .collect())
+    }
+
     fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>> {
         self.person_where(lookup_sql(&key), &&key.key()[..])
     }
@@ -640,6 +649,10 @@ impl ReadTx for PgTx<'_> {
 
     fn notice_preferences(&mut self, person: PersonId) -> Result<Option<String>> {
         notices::preferences(self, person)
+    }
+
+    fn notice_preferences_of(&mut self, persons: &[PersonId]) -> Result<Vec<(PersonId, String)>> {
+        notices::preferences_of(self, persons)
     }
 
     fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>> {
@@ -1183,8 +1196,16 @@ impl WriteTx for PgTx<'_> {
         notices::insert_notice(self, row)
     }
 
+    fn insert_notices(&mut self, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
+        notices::insert_notices(self, rows)
+    }
+
     fn insert_mail(&mut self, row: &MailRow) -> Result<bool> {
         notices::insert_mail(self, row)
+    }
+
+    fn insert_mails(&mut self, rows: &[MailRow]) -> Result<()> {
+        notices::insert_mails(self, rows)
     }
 
     fn update_mail(&mut self, row: &MailRow) -> Result<()> {
@@ -1206,6 +1227,10 @@ impl WriteTx for PgTx<'_> {
         due: &[(String, Timestamp)],
     ) -> Result<()> {
         notices::schedule_reminders(self, summons, person, due)
+    }
+
+    fn schedule_reminders_of(&mut self, plans: &[ReminderPlan]) -> Result<()> {
+        notices::schedule_reminders_of(self, plans)
     }
 
     fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()> {

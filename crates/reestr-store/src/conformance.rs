@@ -83,6 +83,7 @@ macro_rules! conformance_tests {
             webhook_pushes_back_off_then_become_dead_letters_after_72_hours_and_can_be_replayed,
             a_campaign_dry_run_counts_the_cohort_and_open_summonses_per_region_and_logs_its_sample,
             an_open_summons_of_a_region_the_person_has_left_still_counts,
+            a_campaign_batch_notifies_each_person_as_a_single_summons_would,
             a_campaign_issues_within_quotas_and_resumes_where_it_was_interrupted,
             two_issuers_at_once_never_summon_a_person_twice_for_one_campaign,
             campaigns_are_run_within_the_principals_scope,
@@ -1352,6 +1353,48 @@ pub fn an_open_summons_of_a_region_the_person_has_left_still_counts<H: Harness>(
     f.reg.act(&op(), &s.number, reestr_core::summons::Command::Appear, now).unwrap();
     let dry = f.reg.dry_run(&op(), c.id, 0, now).unwrap();
     assert_eq!((ryazan(&dry).cohort, ryazan(&dry).open_summonses, ryazan(&dry).eligible), (9, 1, 8));
+}
+
+/// A campaign writes the notices, e-mails and reminders of a whole batch at once: each person
+/// gets what a single summons would give, the e-mail only where the record has an address.
+pub fn a_campaign_batch_notifies_each_person_as_a_single_summons_would<H: Harness>() {
+    let (f, ids) = cohort_fixture::<H>();
+    let at = ts("2025-05-02T10:00:00Z");
+    for (i, id) in [ids[0], ids[1], ids[10]].into_iter().enumerate() {
+        let email = [(Field::Email, format!("person{i}@example.ru"))];
+        f.reg.update_person(&op(), id, &email, (*provenance("test")).clone(), at).unwrap();
+    }
+    // The baseline: person 2's single summons (the fixture's).
+    let reminders_of = |f: &Fixture<H>, number: &reestr_core::summons::SummonsNumber| {
+        let mut n = 0;
+        f.h.store()
+            .read(&mut |tx| {
+                n = tx.due_reminders(ts("2030-01-01T00:00:00Z"), 1000)?.iter().filter(|r| &r.summons == number).count();
+                Ok(())
+            })
+            .unwrap();
+        n
+    };
+    let single = f.reg.summonses_of(&op(), ids[2], Some("test"), at).unwrap().remove(0);
+    let per_summons = reminders_of(&f, &single.number);
+    assert!(per_summons > 0);
+
+    let now = ts("2025-05-05T10:00:00Z");
+    let c = f.reg.create_campaign(&op(), campaign_spec(), now).unwrap();
+    let c = f.reg.issue_campaign(&op(), c.id, 100, &mut || now, &mut |_| true).unwrap();
+    assert_eq!(c.issued(), 8);
+    let mut mailed = 0;
+    for id in [ids[0], ids[1], ids[4], ids[10], ids[11]] {
+        let inbox = f.reg.inbox(&citizen(id), None, 10).unwrap();
+        assert_eq!(inbox.len(), 1, "one notice for {id:?}: {inbox:?}");
+        assert_eq!(inbox[0].content.kind, reestr_core::notice::NoticeKind::SummonsPosted);
+        let has_address = [ids[0], ids[1], ids[10]].contains(&id);
+        assert_eq!(inbox[0].email.is_some(), has_address, "{id:?}");
+        mailed += usize::from(inbox[0].email.is_some());
+        let s = f.reg.summonses_of(&op(), id, Some("test"), now).unwrap().remove(0);
+        assert_eq!(reminders_of(&f, &s.number), per_summons, "{id:?}");
+    }
+    assert_eq!(mailed, 3);
 }
 
 pub fn a_campaign_dry_run_counts_the_cohort_and_open_summonses_per_region_and_logs_its_sample<H: Harness>() {

@@ -474,6 +474,14 @@ pub const ACTIVITY_KINDS: [EventKind; 7] = [
 
 pub trait ReadTx {
     fn person(&mut self, id: PersonId) -> Result<Option<StoredPerson>>;
+    /// The persons of these ids that exist, in any order (one query where the backend can).
+    fn persons(&mut self, ids: &[PersonId]) -> Result<Vec<StoredPerson>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.person(*id)?);
+        }
+        Ok(found)
+    }
     fn person_by(&mut self, key: Lookup) -> Result<Option<StoredPerson>>;
     /// Persons whose normalised name key and birth date match, by id, at most `limit`.
     fn persons_by_name(&mut self, name_key: &str, birth_date: Option<&str>, limit: usize) -> Result<Vec<StoredPerson>>;
@@ -585,6 +593,14 @@ pub trait ReadTx {
     fn mail_stats(&mut self) -> Result<MailStats>;
     /// A person's preferences as JSON, if set.
     fn notice_preferences(&mut self, person: PersonId) -> Result<Option<String>>;
+    /// The preferences of those of these persons who set any, in any order.
+    fn notice_preferences_of(&mut self, persons: &[PersonId]) -> Result<Vec<(PersonId, String)>> {
+        let mut found = Vec::new();
+        for p in persons {
+            found.extend(self.notice_preferences(*p)?.map(|json| (*p, json)));
+        }
+        Ok(found)
+    }
     /// Reminders not done and due at `now`, the earliest first. Must not scan the rest.
     fn due_reminders(&mut self, now: Timestamp, limit: usize) -> Result<Vec<ReminderRow>>;
     fn next_reminder(&mut self) -> Result<Option<Timestamp>>;
@@ -699,8 +715,19 @@ pub trait WriteTx: ReadTx {
 
     /// Inserts a notice (`id` is ignored) unless one with its cause exists; the id assigned.
     fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>>;
+    /// [`WriteTx::insert_notice`] of each row, in order (one statement where the backend can).
+    fn insert_notices(&mut self, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
+        rows.iter().map(|r| self.insert_notice(r)).collect()
+    }
     /// Inserts an e-mail (`id` is ignored) unless the notice has one to that address.
     fn insert_mail(&mut self, row: &MailRow) -> Result<bool>;
+    /// [`WriteTx::insert_mail`] of each row.
+    fn insert_mails(&mut self, rows: &[MailRow]) -> Result<()> {
+        for r in rows {
+            self.insert_mail(r)?;
+        }
+        Ok(())
+    }
     /// Saves an e-mail's sealed address, attempts, next attempt, error, and whether it was sent
     /// or set aside.
     fn update_mail(&mut self, row: &MailRow) -> Result<()>;
@@ -714,5 +741,20 @@ pub trait WriteTx: ReadTx {
         person: PersonId,
         due: &[(String, Timestamp)],
     ) -> Result<()>;
+    /// [`WriteTx::schedule_reminders`] of each summons (one statement each where the backend can).
+    fn schedule_reminders_of(&mut self, plans: &[ReminderPlan]) -> Result<()> {
+        for p in plans {
+            self.schedule_reminders(&p.summons, p.person, &p.due)?;
+        }
+        Ok(())
+    }
     fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()>;
+}
+
+/// The reminders a summons is to have: (kind, due) each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderPlan {
+    pub summons: SummonsNumber,
+    pub person: PersonId,
+    pub due: Vec<(String, Timestamp)>,
 }

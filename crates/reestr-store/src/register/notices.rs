@@ -6,6 +6,8 @@
 //! What a notice says is decided in `reestr_core::notice`; here it is sealed with its
 //! verification code, which is found again by its keyed hash.
 
+use std::collections::HashMap;
+
 use jiff::{SignedDuration, Timestamp};
 use reestr_core::{
     access::{AccessError, Principal, Role, Scope},
@@ -19,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{Register, deliveries::backoff};
 use crate::{
     Result, StoreError,
-    store::{MailRow, NoticeRow, WriteTx},
+    store::{MailRow, NoticeRow, ReminderPlan, WriteTx},
     time::truncate,
 };
 
@@ -31,6 +33,15 @@ pub const MAIL_RETRY_WINDOW: SignedDuration = SignedDuration::from_hours(72);
 pub const MAIL_CLAIM: SignedDuration = SignedDuration::from_secs(120);
 /// The most notices an inbox page holds.
 pub const MAX_INBOX_PAGE: usize = 200;
+
+/// A notice to make: to whom, for what cause (unique: a cause notified twice adds nothing), and
+/// what it says.
+#[derive(Debug)]
+pub(super) struct Pending {
+    pub person: PersonId,
+    pub cause: String,
+    pub content: Content,
+}
 
 /// What is sealed in a notice row.
 #[derive(Debug, Serialize, Deserialize)]
@@ -122,35 +133,76 @@ impl Register {
         content: Content,
         now: Timestamp,
     ) -> Result<()> {
-        let code = Code::from_random(rand::random::<u64>());
-        let kind = content.kind;
-        let sealed = Sealed { code: code.to_string(), content };
-        let row = NoticeRow {
-            id: 0,
-            person,
-            kind: kind.to_string(),
-            cause,
-            code_hash: self.code_hash(&code),
-            content: self.codec.seal(NOTICE_CONTEXT, &serde_json::to_vec(&sealed)?)?,
-            created_at: now,
-        };
-        let Some(id) = tx.insert_notice(&row)? else { return Ok(()) };
-        let (zone, email) = self.person_zone(tx, person)?;
-        let Some(address) = email else { return Ok(()) };
-        let Some(at) = self.preferences_in(tx, person)?.email_at(kind, now, zone.tz()) else { return Ok(()) };
-        tx.insert_mail(&MailRow {
-            id: 0,
-            notice: id,
-            address_hash: self.codec.keyring().blind_full("email", address.to_lowercase().as_bytes()).to_vec(),
-            address: self.codec.seal(ADDRESS_CONTEXT, address.as_bytes())?,
-            not_before: at,
-            attempts: 0,
-            next_at: at,
-            last_error: None,
-            sent_at: None,
-            dead_at: None,
-        })?;
-        Ok(())
+        self.notify_all(tx, vec![Pending { person, cause, content }], now)
+    }
+
+    /// [`Register::notify`] for many notices at once (a campaign's batch): the inbox rows in one
+    /// call, the persons and their preferences read in one call each, the e-mails in one call.
+    pub(super) fn notify_all(&self, tx: &mut dyn WriteTx, pending: Vec<Pending>, now: Timestamp) -> Result<()> {
+        let mut rows = Vec::with_capacity(pending.len());
+        let mut whom = Vec::with_capacity(pending.len());
+        for Pending { person, cause, content } in pending {
+            let code = Code::from_random(rand::random::<u64>());
+            let kind = content.kind;
+            let sealed = Sealed { code: code.to_string(), content };
+            rows.push(NoticeRow {
+                id: 0,
+                person,
+                kind: kind.to_string(),
+                cause,
+                code_hash: self.code_hash(&code),
+                content: self.codec.seal(NOTICE_CONTEXT, &serde_json::to_vec(&sealed)?)?,
+                created_at: now,
+            });
+            whom.push((person, kind));
+        }
+        let made: Vec<(i64, PersonId, NoticeKind)> = tx
+            .insert_notices(&rows)?
+            .into_iter()
+            .zip(whom)
+            .filter_map(|(id, (person, kind))| Some((id?, person, kind)))
+            .collect();
+        let mut persons: Vec<PersonId> = made.iter().map(|(_, p, _)| *p).collect();
+        persons.sort();
+        persons.dedup();
+        if persons.is_empty() {
+            return Ok(());
+        }
+        // The address of each person who has one, and the zone its quiet hours are read in.
+        let mut places = HashMap::new();
+        for stored in tx.persons(&persons)? {
+            let record = self.codec.decode_record(&stored.record)?;
+            let Some(address) = record.text(Field::Email) else { continue };
+            let c = record.commissariat().ok_or_else(|| super::not_found("commissariat of person", stored.id))?;
+            places.insert(stored.id, (self.dir.commissariat(c)?.zone.clone(), address));
+        }
+        if places.is_empty() {
+            return Ok(());
+        }
+        let with_address: Vec<PersonId> = places.keys().copied().collect();
+        let mut chosen = HashMap::new();
+        for (person, json) in tx.notice_preferences_of(&with_address)? {
+            chosen.insert(person, serde_json::from_str::<Preferences>(&json)?);
+        }
+        let default = Preferences::default();
+        let mut mails = Vec::new();
+        for (id, person, kind) in made {
+            let Some((zone, address)) = places.get(&person) else { continue };
+            let Some(at) = chosen.get(&person).unwrap_or(&default).email_at(kind, now, zone.tz()) else { continue };
+            mails.push(MailRow {
+                id: 0,
+                notice: id,
+                address_hash: self.codec.keyring().blind_full("email", address.to_lowercase().as_bytes()).to_vec(),
+                address: self.codec.seal(ADDRESS_CONTEXT, address.as_bytes())?,
+                not_before: at,
+                attempts: 0,
+                next_at: at,
+                last_error: None,
+                sent_at: None,
+                dead_at: None,
+            });
+        }
+        tx.insert_mails(&mails)
     }
 
     fn code_hash(&self, code: &Code) -> Vec<u8> {
@@ -171,14 +223,29 @@ impl Register {
         last_seq: u64,
         now: Timestamp,
     ) -> Result<()> {
+        let (pending, plan) = self.step_notices(summons, changes, last_seq)?;
+        self.notify_all(tx, pending, now)?;
+        tx.schedule_reminders_of(std::slice::from_ref(&plan))
+    }
+
+    /// What [`Register::notify_step`] writes, for a caller that writes many steps at once.
+    pub(super) fn step_notices(
+        &self,
+        summons: &Summons,
+        changes: &[Change],
+        last_seq: u64,
+    ) -> Result<(Vec<Pending>, ReminderPlan)> {
         let policy = self.policies.get(&summons.policy)?;
-        for content in notice::for_changes(summons, policy, changes) {
-            let cause = format!("event:{last_seq}:{}", content.kind);
-            self.notify(tx, summons.person, cause, content, now)?;
-        }
-        let due: Vec<(String, Timestamp)> =
-            notice::reminders(summons, policy).into_iter().map(|(k, t)| (k.to_string(), t)).collect();
-        tx.schedule_reminders(&summons.number, summons.person, &due)
+        let pending = notice::for_changes(summons, policy, changes)
+            .into_iter()
+            .map(|content| Pending {
+                person: summons.person,
+                cause: format!("event:{last_seq}:{}", content.kind),
+                content,
+            })
+            .collect();
+        let due = notice::reminders(summons, policy).into_iter().map(|(k, t)| (k.to_string(), t)).collect();
+        Ok((pending, ReminderPlan { summons: summons.number.clone(), person: summons.person, due }))
     }
 
     /// Sends the reminders due at `now` that still hold, `batch` per transaction; those that no

@@ -115,6 +115,9 @@ impl Register {
             posted.push((summons, change));
         }
         tx.insert_summonses(&rows)?;
+        // The same notices and reminders as any step, in the same transaction, written for the
+        // whole batch at once.
+        let (mut pending, mut plans) = (Vec::new(), Vec::with_capacity(posted.len()));
         for (summons, change) in &posted {
             let mut payload = json!({ "change": change, "summons": summons });
             if let Some(id) = campaign {
@@ -123,9 +126,12 @@ impl Register {
             let payload = payload.to_string();
             let e = event(EventKind::SummonsPosted, actor, now, Some(summons.person), Some(&summons.number), &payload);
             let seq = tx.append(&e, now)?;
-            // The same notices and reminders as any posting, in the same transaction.
-            self.notify_step(tx, summons, std::slice::from_ref(change), seq, now)?;
+            let (notices, plan) = self.step_notices(summons, std::slice::from_ref(change), seq)?;
+            pending.extend(notices);
+            plans.push(plan);
         }
+        self.notify_all(tx, pending, now)?;
+        tx.schedule_reminders_of(&plans)?;
         Ok(posted.into_iter().map(|(s, _)| s).collect())
     }
 
