@@ -162,15 +162,6 @@ pub(crate) fn next_reminder(tx: &mut PgTx<'_>) -> Result<Option<Timestamp>> {
     Ok(rows.first().and_then(|r| r.get::<_, Option<Micros>>(0)).map(Micros::timestamp))
 }
 
-pub(crate) fn insert_notice(tx: &mut PgTx<'_>, n: &NoticeRow) -> Result<Option<i64>> {
-    let rows = tx.query_now(
-        "INSERT INTO notices (person_id, kind, cause, code_hash, content, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cause) DO NOTHING RETURNING id",
-        &[&n.person.0, &n.kind, &n.cause, &n.code_hash, &n.content, &Micros::of(n.created_at)],
-    )?;
-    Ok(rows.first().map(|r| r.get(0)))
-}
-
 /// Many notices in one statement; a cause already notified (before, or earlier in `rows`) gets
 /// no row, as one by one.
 pub(crate) fn insert_notices(tx: &mut PgTx<'_>, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
@@ -209,22 +200,6 @@ pub(crate) fn insert_mails(tx: &mut PgTx<'_>, rows: &[MailRow]) -> Result<()> {
         &[&notices, &hashes, &addresses, &not_before, &attempts, &next_at],
     )?;
     Ok(())
-}
-
-pub(crate) fn insert_mail(tx: &mut PgTx<'_>, m: &MailRow) -> Result<bool> {
-    let n = tx.execute(
-        "INSERT INTO notice_mail (notice_id, address_hash, address, not_before, attempts, next_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id, address_hash) DO NOTHING",
-        &[
-            &m.notice,
-            &m.address_hash,
-            &m.address,
-            &Micros::of(m.not_before),
-            &i64::from(m.attempts),
-            &Micros::of(m.next_at),
-        ],
-    )?;
-    Ok(n == 1)
 }
 
 pub(crate) fn update_mail(tx: &mut PgTx<'_>, m: &MailRow) -> Result<()> {

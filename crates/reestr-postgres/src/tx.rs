@@ -1192,16 +1192,8 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
-    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>> {
-        notices::insert_notice(self, row)
-    }
-
     fn insert_notices(&mut self, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
         notices::insert_notices(self, rows)
-    }
-
-    fn insert_mail(&mut self, row: &MailRow) -> Result<bool> {
-        notices::insert_mail(self, row)
     }
 
     fn insert_mails(&mut self, rows: &[MailRow]) -> Result<()> {
@@ -1218,15 +1210,6 @@ impl WriteTx for PgTx<'_> {
 
     fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()> {
         notices::set_preferences(self, person, prefs, at)
-    }
-
-    fn schedule_reminders(
-        &mut self,
-        summons: &SummonsNumber,
-        person: PersonId,
-        due: &[(String, Timestamp)],
-    ) -> Result<()> {
-        notices::schedule_reminders(self, summons, person, due)
     }
 
     fn schedule_reminders_of(&mut self, plans: &[ReminderPlan]) -> Result<()> {

@@ -154,13 +154,13 @@ pub(crate) fn insert_notice(tx: &SqliteTx<'_>, n: &NoticeRow) -> Result<Option<i
     Ok((inserted == 1).then(|| tx.conn.last_insert_rowid()))
 }
 
-pub(crate) fn insert_mail(tx: &SqliteTx<'_>, m: &MailRow) -> Result<bool> {
-    let inserted = tx.exec(
+pub(crate) fn insert_mail(tx: &SqliteTx<'_>, m: &MailRow) -> Result<()> {
+    tx.exec(
         "INSERT INTO notice_mail (notice_id, address_hash, address, not_before, attempts, next_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (notice_id, address_hash) DO NOTHING",
         params![m.notice, m.address_hash, m.address, to_micros(m.not_before), m.attempts, to_micros(m.next_at)],
     )?;
-    Ok(inserted == 1)
+    Ok(())
 }
 
 pub(crate) fn update_mail(tx: &SqliteTx<'_>, m: &MailRow) -> Result<()> {

@@ -12,9 +12,9 @@ use reestr_core::{
 use reestr_store::{
     ACTIVITY_KINDS, AgencyRow, CorrectionFilter, CorrectionRow, DeadLetterRow, DeliveryRow, DeliveryStats, HistoryRow,
     HourlyCount, Inserted, KeyRow, LeafRow, Lookup, MailRow, MailStats, MeasureFilter, MeasureRow, NewDelivery,
-    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderRow, Result, SessionRow, StoreError, StoredCheckpoint,
-    StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle, UnconfirmedFilter, UserRow,
-    WriteTx,
+    NewEvent, NoticeRow, PersonRow, ReadTx, ReminderPlan, ReminderRow, Result, SessionRow, StoreError,
+    StoredCheckpoint, StoredExtract, StoredPerson, StoredSummons, SummonsFilter, SummonsRow, Throttle,
+    UnconfirmedFilter, UserRow, WriteTx,
     image::{Cell, ImageRow, Table},
     time::{from_micros, to_micros},
 };
@@ -862,12 +862,12 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>> {
-        notices::insert_notice(self, row)
+    fn insert_notices(&mut self, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
+        rows.iter().map(|r| notices::insert_notice(self, r)).collect()
     }
 
-    fn insert_mail(&mut self, row: &MailRow) -> Result<bool> {
-        notices::insert_mail(self, row)
+    fn insert_mails(&mut self, rows: &[MailRow]) -> Result<()> {
+        rows.iter().try_for_each(|r| notices::insert_mail(self, r))
     }
 
     fn update_mail(&mut self, row: &MailRow) -> Result<()> {
@@ -882,13 +882,8 @@ impl WriteTx for SqliteTx<'_> {
         notices::set_preferences(self, person, prefs, at)
     }
 
-    fn schedule_reminders(
-        &mut self,
-        summons: &SummonsNumber,
-        person: PersonId,
-        due: &[(String, Timestamp)],
-    ) -> Result<()> {
-        notices::schedule_reminders(self, summons, person, due)
+    fn schedule_reminders_of(&mut self, plans: &[ReminderPlan]) -> Result<()> {
+        plans.iter().try_for_each(|p| notices::schedule_reminders(self, &p.summons, p.person, &p.due))
     }
 
     fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()> {

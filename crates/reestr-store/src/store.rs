@@ -713,41 +713,19 @@ pub trait WriteTx: ReadTx {
 
     // ---- notices ----
 
-    /// Inserts a notice (`id` is ignored) unless one with its cause exists; the id assigned.
-    fn insert_notice(&mut self, row: &NoticeRow) -> Result<Option<i64>>;
-    /// [`WriteTx::insert_notice`] of each row, in order (one statement where the backend can).
-    fn insert_notices(&mut self, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>> {
-        rows.iter().map(|r| self.insert_notice(r)).collect()
-    }
-    /// Inserts an e-mail (`id` is ignored) unless the notice has one to that address.
-    fn insert_mail(&mut self, row: &MailRow) -> Result<bool>;
-    /// [`WriteTx::insert_mail`] of each row.
-    fn insert_mails(&mut self, rows: &[MailRow]) -> Result<()> {
-        for r in rows {
-            self.insert_mail(r)?;
-        }
-        Ok(())
-    }
+    /// Inserts notices (`id` is ignored), in order: each row's assigned id, or `None` where a
+    /// notice of its cause exists (before, or earlier in `rows`).
+    fn insert_notices(&mut self, rows: &[NoticeRow]) -> Result<Vec<Option<i64>>>;
+    /// Inserts e-mails (`id` is ignored), each unless its notice has one to that address.
+    fn insert_mails(&mut self, rows: &[MailRow]) -> Result<()>;
     /// Saves an e-mail's sealed address, attempts, next attempt, error, and whether it was sent
     /// or set aside.
     fn update_mail(&mut self, row: &MailRow) -> Result<()>;
     /// Replaces a notice's sealed content (after re-sealing).
     fn reseal_notice(&mut self, id: i64, content: &[u8]) -> Result<()>;
     fn set_notice_preferences(&mut self, person: PersonId, prefs: &str, at: Timestamp) -> Result<()>;
-    /// Replaces a summons's reminders not done with these (kind, due); done ones stay.
-    fn schedule_reminders(
-        &mut self,
-        summons: &SummonsNumber,
-        person: PersonId,
-        due: &[(String, Timestamp)],
-    ) -> Result<()>;
-    /// [`WriteTx::schedule_reminders`] of each summons (one statement each where the backend can).
-    fn schedule_reminders_of(&mut self, plans: &[ReminderPlan]) -> Result<()> {
-        for p in plans {
-            self.schedule_reminders(&p.summons, p.person, &p.due)?;
-        }
-        Ok(())
-    }
+    /// Replaces each summons's reminders not done with its plan's (kind, due); done ones stay.
+    fn schedule_reminders_of(&mut self, plans: &[ReminderPlan]) -> Result<()>;
     fn finish_reminder(&mut self, summons: &SummonsNumber, kind: &str, due: Timestamp, at: Timestamp) -> Result<()>;
 }
 
