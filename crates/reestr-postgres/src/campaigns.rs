@@ -1,6 +1,6 @@
 //! Campaigns, their regions' progress and members on PostgreSQL; summonses posted in bulk.
 
-use postgres::{Row, binary_copy::BinaryCopyInWriter, types::Type};
+use postgres::{Row, types::Type};
 use reestr_core::person::PersonId;
 use reestr_store::{
     CampaignMember, CampaignRegionRow, CampaignRow, CohortCandidate, CohortFilter, Result, StoreError, StoredPerson,
@@ -8,7 +8,7 @@ use reestr_store::{
 };
 
 use crate::{
-    sql::{Micros, backend},
+    sql::{Micros, backend, copy_in},
     tx::PgTx,
 };
 
@@ -136,17 +136,13 @@ pub(crate) fn insert_members(tx: &mut PgTx<'_>, rows: &[CampaignMember]) -> Resu
         return Ok(());
     }
     tx.flush()?;
-    let sink = tx
-        .conn
-        .client
-        .copy_in("COPY campaign_members (campaign_id, person_id, summons, region) FROM STDIN BINARY")
-        .map_err(backend)?;
-    let mut copy = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8]);
-    for m in rows {
-        copy.write(&[&m.campaign, &m.person.0, &m.summons.as_str(), &m.region]).map_err(backend)?;
-    }
-    copy.finish().map_err(backend)?;
-    Ok(())
+    let sql = "COPY campaign_members (campaign_id, person_id, summons, region) FROM STDIN BINARY";
+    copy_in(&mut tx.conn.client, sql, &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8], |copy| {
+        for m in rows {
+            copy.write(&[&m.campaign, &m.person.0, &m.summons.as_str(), &m.region]).map_err(backend)?;
+        }
+        Ok(())
+    })
 }
 
 /// Summonses in bulk: their ids drawn from the sequence in one query, the rows COPYed in.
@@ -159,14 +155,8 @@ pub(crate) fn insert_summonses(tx: &mut PgTx<'_>, rows: &[SummonsRow]) -> Result
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let sink = tx
-        .conn
-        .client
-        .copy_in(
-            "COPY summonses (id, number, person_id, region, commissariat, status, posted_at, next_due_at, state)
-             FROM STDIN BINARY",
-        )
-        .map_err(backend)?;
+    let sql = "COPY summonses (id, number, person_id, region, commissariat, status, posted_at, next_due_at, state)
+               FROM STDIN BINARY";
     let types = [
         Type::INT8,
         Type::TEXT,
@@ -178,21 +168,22 @@ pub(crate) fn insert_summonses(tx: &mut PgTx<'_>, rows: &[SummonsRow]) -> Result
         Type::TIMESTAMPTZ,
         Type::BYTEA,
     ];
-    let mut copy = BinaryCopyInWriter::new(sink, &types);
-    for (id, s) in ids.iter().zip(rows) {
-        copy.write(&[
-            id,
-            &s.number.as_str(),
-            &s.person.0,
-            &s.region,
-            &s.commissariat,
-            &s.status.as_str(),
-            &Micros::of(s.posted_at),
-            &s.next_due.map(Micros::of),
-            &s.state,
-        ])
-        .map_err(backend)?;
-    }
-    copy.finish().map_err(backend)?;
+    copy_in(&mut tx.conn.client, sql, &types, |copy| {
+        for (id, s) in ids.iter().zip(rows) {
+            copy.write(&[
+                id,
+                &s.number.as_str(),
+                &s.person.0,
+                &s.region,
+                &s.commissariat,
+                &s.status.as_str(),
+                &Micros::of(s.posted_at),
+                &s.next_due.map(Micros::of),
+                &s.state,
+            ])
+            .map_err(backend)?;
+        }
+        Ok(())
+    })?;
     Ok(ids)
 }

@@ -1,7 +1,6 @@
 //! The register's tables as backend-neutral images: dumped in key order, restored by COPY.
 
 use postgres::{
-    binary_copy::BinaryCopyInWriter,
     fallible_iterator::FallibleIterator,
     types::{IsNull, ToSql, Type, to_sql_checked},
 };
@@ -12,7 +11,7 @@ use reestr_store::{
 
 use crate::{
     pool::Conn,
-    sql::{Day, Micros, backend},
+    sql::{Day, Micros, backend, copy_in},
     tx::PgTx,
 };
 
@@ -112,17 +111,17 @@ fn copy_rows(conn: &mut Conn, target: &str, table: Table, rows: &[ImageRow]) -> 
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
     let types: Vec<Type> = columns.iter().map(|c| pg_type(c.kind)).collect();
     let sql = format!("COPY {target} ({}) FROM STDIN BINARY", names.join(", "));
-    let sink = conn.client.copy_in(sql.as_str()).map_err(backend)?;
-    let mut copy = BinaryCopyInWriter::new(sink, &types);
-    for row in rows {
-        if row.len() != columns.len() {
-            return Err(StoreError::Corrupt(format!("an image row of {table} with {} cells", row.len())));
+    copy_in(&mut conn.client, &sql, &types, |copy| {
+        for row in rows {
+            if row.len() != columns.len() {
+                return Err(StoreError::Corrupt(format!("an image row of {table} with {} cells", row.len())));
+            }
+            let values =
+                row.iter().zip(columns).map(|(cell, c)| Value::of(cell, c.kind)).collect::<Result<Vec<_>>>()?;
+            copy.write_raw(values.iter()).map_err(backend)?;
         }
-        let values = row.iter().zip(columns).map(|(cell, c)| Value::of(cell, c.kind)).collect::<Result<Vec<_>>>()?;
-        copy.write_raw(values.iter()).map_err(backend)?;
-    }
-    copy.finish().map_err(backend)?;
-    Ok(())
+        Ok(())
+    })
 }
 
 pub(crate) fn restore(tx: &mut PgTx<'_>, table: Table, rows: &[ImageRow]) -> Result<()> {

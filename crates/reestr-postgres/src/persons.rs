@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
-use postgres::{binary_copy::BinaryCopyInWriter, types::Type};
+use postgres::types::Type;
 use reestr_core::person::PersonId;
 use reestr_store::{Blind, Inserted, PersonRow, Result, StoreError};
 
-use crate::{sql::backend, tx::PgTx};
+use crate::{
+    sql::{backend, copy_in},
+    tx::PgTx,
+};
 
 /// Fewer rows than this go one by one (the bulk path costs a few round trips of its own).
 pub(crate) const BULK_FROM: usize = 32;
@@ -22,12 +25,8 @@ pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inser
          commissariat text, record bytea",
     )?;
     let client = &mut tx.conn.client;
-    let sink = client
-        .copy_in(
-            "COPY persons_in (ord, snils, passport, inn, name_key, birth_date, region, commissariat, record)
-             FROM STDIN BINARY",
-        )
-        .map_err(backend)?;
+    let sql = "COPY persons_in (ord, snils, passport, inn, name_key, birth_date, region, commissariat, record)
+               FROM STDIN BINARY";
     let types = [
         Type::INT4,
         Type::BYTEA,
@@ -39,24 +38,25 @@ pub(crate) fn insert(tx: &mut PgTx<'_>, rows: &[&PersonRow]) -> Result<Vec<Inser
         Type::TEXT,
         Type::BYTEA,
     ];
-    let mut copy = BinaryCopyInWriter::new(sink, &types);
-    for (ord, p) in rows.iter().enumerate() {
-        let ord = ord as i32;
-        let inn = p.inn.as_ref().map(|k| &k[..]);
-        copy.write(&[
-            &ord,
-            &&p.snils[..],
-            &&p.passport[..],
-            &inn,
-            &p.name_key,
-            &p.birth_date,
-            &p.region,
-            &p.commissariat,
-            &p.record,
-        ])
-        .map_err(backend)?;
-    }
-    copy.finish().map_err(backend)?;
+    copy_in(client, sql, &types, |copy| {
+        for (ord, p) in rows.iter().enumerate() {
+            let ord = ord as i32;
+            let inn = p.inn.as_ref().map(|k| &k[..]);
+            copy.write(&[
+                &ord,
+                &&p.snils[..],
+                &&p.passport[..],
+                &inn,
+                &p.name_key,
+                &p.birth_date,
+                &p.region,
+                &p.commissariat,
+                &p.record,
+            ])
+            .map_err(backend)?;
+        }
+        Ok(())
+    })?;
 
     // Rows that clash with a person already there are left out by the key probes (scalar
     // subqueries, so that each is an index lookup whatever the planner thinks of the temporary

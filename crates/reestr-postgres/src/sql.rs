@@ -2,7 +2,10 @@
 
 use std::error::Error;
 
-use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use postgres::{
+    binary_copy::BinaryCopyInWriter,
+    types::{FromSql, IsNull, ToSql, Type, to_sql_checked},
+};
 use reestr_store::StoreError;
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01T00:00:00Z).
@@ -74,6 +77,21 @@ impl ToSql for Day {
     }
 
     to_sql_checked!();
+}
+
+/// `COPY ... FROM STDIN BINARY` (`sql`) of columns typed `types`: `write` writes the rows, and
+/// the copy ends (and counts) only if it succeeds.
+pub(crate) fn copy_in(
+    client: &mut postgres::Client,
+    sql: &str,
+    types: &[Type],
+    write: impl FnOnce(&mut BinaryCopyInWriter<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let sink = client.copy_in(sql).map_err(backend)?;
+    let mut copy = BinaryCopyInWriter::new(sink, types);
+    write(&mut copy)?;
+    copy.finish().map_err(backend)?;
+    Ok(())
 }
 
 /// A PostgreSQL error as a store error. A lock not had in time, a deadlock or a serialization

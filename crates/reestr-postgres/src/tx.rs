@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
-use postgres::{Row, binary_copy::BinaryCopyInWriter, types::Type};
+use postgres::{Row, types::Type};
 use reestr_core::{
     event::{Actor, Event, EventKind},
     person::{Field, PersonId},
@@ -22,7 +22,7 @@ use reestr_store::{
 use crate::{
     agencies, campaigns, notices,
     pool::Conn,
-    sql::{Micros, backend},
+    sql::{Micros, backend, copy_in},
 };
 
 /// Buffered rows are sent once this many are waiting, whatever comes next.
@@ -129,30 +129,21 @@ impl<'c> PgTx<'c> {
         let w = self.write.as_mut().ok_or_else(|| StoreError::Backend("no writes".into()))?;
         if !w.measures.is_empty() {
             let pending = std::mem::take(&mut w.measures);
-            let sink = self
-                .conn
-                .client
-                .copy_in("COPY measures (region, summons_id, person_id, kind, started_at, trigger) FROM STDIN BINARY")
-                .map_err(backend)?;
+            let sql = "COPY measures (region, summons_id, person_id, kind, started_at, trigger) FROM STDIN BINARY";
             let types = [Type::INT8, Type::INT8, Type::INT8, Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT];
-            let mut copy = BinaryCopyInWriter::new(sink, &types);
-            for m in &pending {
-                copy.write(&[&m.region, &m.summons_id, &m.person_id, &m.kind, &m.started_at, &m.trigger])
-                    .map_err(backend)?;
-            }
-            copy.finish().map_err(backend)?;
+            copy_in(&mut self.conn.client, sql, &types, |copy| {
+                for m in &pending {
+                    copy.write(&[&m.region, &m.summons_id, &m.person_id, &m.kind, &m.started_at, &m.trigger])
+                        .map_err(backend)?;
+                }
+                Ok(())
+            })?;
         }
         let w = self.write.as_mut().ok_or_else(|| StoreError::Backend("no writes".into()))?;
         if !w.events.is_empty() {
             let pending = std::mem::take(&mut w.events);
-            let sink = self
-                .conn
-                .client
-                .copy_in(
-                    "COPY events (seq, recorded_at, effective_at, kind, actor, person_id, summons, payload, salt)
-                     FROM STDIN BINARY",
-                )
-                .map_err(backend)?;
+            let sql = "COPY events (seq, recorded_at, effective_at, kind, actor, person_id, summons, payload, salt)
+                       FROM STDIN BINARY";
             let types = [
                 Type::INT8,
                 Type::TIMESTAMPTZ,
@@ -164,23 +155,24 @@ impl<'c> PgTx<'c> {
                 Type::TEXT,
                 Type::BYTEA,
             ];
-            let mut copy = BinaryCopyInWriter::new(sink, &types);
-            for e in &pending {
-                let salt = &e.salt[..];
-                copy.write(&[
-                    &e.seq,
-                    &e.recorded_at,
-                    &e.effective_at,
-                    &e.kind,
-                    &e.actor,
-                    &e.person,
-                    &e.summons,
-                    &e.payload,
-                    &salt,
-                ])
-                .map_err(backend)?;
-            }
-            copy.finish().map_err(backend)?;
+            copy_in(&mut self.conn.client, sql, &types, |copy| {
+                for e in &pending {
+                    let salt = &e.salt[..];
+                    copy.write(&[
+                        &e.seq,
+                        &e.recorded_at,
+                        &e.effective_at,
+                        &e.kind,
+                        &e.actor,
+                        &e.person,
+                        &e.summons,
+                        &e.payload,
+                        &salt,
+                    ])
+                    .map_err(backend)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }
