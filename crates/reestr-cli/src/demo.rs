@@ -23,7 +23,7 @@ use reestr_core::{
     summons::{Appointment, Cancellation, Command, Draft, Purpose, SummonsNumber, ValidReason},
 };
 use reestr_store::{ImportRow, NewUser, Register, RowOutcome};
-use reestr_synth::{COLUMNS, Population};
+use reestr_synth::Population;
 use serde::{Deserialize, Serialize};
 
 use crate::{db, serve, today};
@@ -143,13 +143,9 @@ fn seed(reg: &Register, args: &DemoArgs, now: Timestamp) -> anyhow::Result<Accou
         let mut records = Vec::new();
         for _ in 0..chunk {
             line += 1;
-            let texts = population.next_row();
-            let record = Record::from_texts(
-                COLUMNS.iter().copied().zip(texts.iter().map(String::as_str)),
-                &provenance,
-                reg.directory(),
-            )
-            .map_err(|p| anyhow::anyhow!("the synthetic person at line {line} is invalid: {p:?}"))?;
+            let record = population
+                .next_record(&provenance, reg.directory())
+                .map_err(|p| anyhow::anyhow!("the synthetic person at line {line} is invalid: {p:?}"))?;
             rows.push(ImportRow::new(line, &record, reg.codec())?);
             records.push(record);
         }

@@ -4,11 +4,13 @@
 //! check digits built from the person's index so they never collide, dates that fit the person's
 //! age. The same seed gives the same population.
 
+use std::sync::Arc;
+
 use jiff::{Span, civil::Date};
 use rand::{RngExt, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use reestr_core::{
     ids::{Inn, Snils},
-    person::Field,
+    person::{Field, Problem, Provenance, Record},
     region::{Directory, RegionCode},
 };
 
@@ -104,6 +106,12 @@ impl Population {
     /// The index the next person gets; identifiers are unique for indexes below 100 million.
     pub fn position(&self) -> u64 {
         self.next
+    }
+
+    /// The next person as a checked record, each field with `provenance`.
+    pub fn next_record(&mut self, provenance: &Arc<Provenance>, dir: &Directory) -> Result<Record, Vec<Problem>> {
+        let row = self.next_row();
+        Record::from_texts(COLUMNS.iter().copied().zip(row.iter().map(String::as_str)), provenance, dir)
     }
 
     /// The next person, as texts in the order of [`COLUMNS`] (empty where the field is absent).
@@ -272,7 +280,6 @@ mod tests {
     use std::{collections::HashSet, sync::Arc};
 
     use super::*;
-    use reestr_core::person::{Provenance, Record};
 
     #[test]
     fn every_generated_person_is_a_valid_record_with_unique_identifiers() {
@@ -281,10 +288,7 @@ mod tests {
         let prov = Arc::new(Provenance { source: "synth".into(), as_of });
         let (mut snils, mut passports, mut inns) = (HashSet::new(), HashSet::new(), HashSet::new());
         for _ in 0..3000 {
-            let row = pop.next_row();
-            let texts = COLUMNS.iter().copied().zip(row.iter().map(String::as_str));
-            let record =
-                Record::from_texts(texts, &prov, Directory::builtin()).unwrap_or_else(|p| panic!("{row:?}: {p:?}"));
+            let record = pop.next_record(&prov, Directory::builtin()).unwrap_or_else(|p| panic!("{p:?}"));
             assert!(snils.insert(record.snils().unwrap()));
             assert!(passports.insert(record.passport().unwrap().key()));
             assert!(inns.insert(record.inn().unwrap().to_string()));

@@ -17,12 +17,12 @@ use jiff::{Timestamp, civil::date};
 use reestr_core::{
     access::Principal,
     campaign::{Appointments, CampaignSpec, Cohort, Quota},
-    person::{Provenance, Record, Registration},
+    person::{Provenance, Registration},
     region::RegionCode,
     summons::{Appointment, Draft, Purpose},
 };
 use reestr_store::{Codec, ImportRow, Keyring, Register, RowOutcome, Store};
-use reestr_synth::{COLUMNS, Population};
+use reestr_synth::Population;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -141,13 +141,9 @@ fn import(
         let mut records = Vec::new();
         for _ in 0..20_000 {
             line += 1;
-            let texts = population.next_row();
-            let record = Record::from_texts(
-                COLUMNS.iter().copied().zip(texts.iter().map(String::as_str)),
-                &provenance,
-                reg.directory(),
-            )
-            .map_err(|p| anyhow::anyhow!("line {line}: {p:?}"))?;
+            let record = population
+                .next_record(&provenance, reg.directory())
+                .map_err(|p| anyhow::anyhow!("line {line}: {p:?}"))?;
             // Deregistered persons are never summoned: keep the cohort whole.
             if record.get(reestr_core::person::Field::RegistrationStatus)
                 == Some(&reestr_core::person::Value::Registration(Registration::Deregistered))
