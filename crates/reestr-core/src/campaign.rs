@@ -151,6 +151,26 @@ pub enum CampaignError {
     Region(#[from] crate::region::RegionError),
 }
 
+impl CampaignError {
+    /// The field of the campaign as asked for (the API's request) that the error is about.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            CampaignError::NameEmpty | CampaignError::NameTooLong => Some("name"),
+            CampaignError::NoQuotas
+            | CampaignError::DuplicateRegion(_)
+            | CampaignError::QuotaOutOfRange(_)
+            | CampaignError::CommissariatOutsideQuotas(_) => Some("quotas"),
+            CampaignError::BirthYears => Some("born_from"),
+            CampaignError::NoStatuses | CampaignError::StatusNotEligible => Some("statuses"),
+            CampaignError::AppointmentSpan
+            | CampaignError::NoWorkingDay
+            | CampaignError::AppointmentsBegun { .. }
+            | CampaignError::OutsideCallUpSeason => Some("appointments_from"),
+            CampaignError::UnknownState | CampaignError::WrongState(_) | CampaignError::Region(_) => None,
+        }
+    }
+}
+
 impl ErrorCode for CampaignError {
     fn code(&self) -> &'static str {
         match self {

@@ -115,6 +115,19 @@ impl ErrorCode for CorrectionError {
     }
 }
 
+impl CorrectionError {
+    /// The field of the request (or answer) that the error is about.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            CorrectionError::Subject => Some("subject"),
+            CorrectionError::NoExplanation => Some("explanation"),
+            CorrectionError::TooLong(name) => Some(name),
+            CorrectionError::NoValue => Some("value"),
+            CorrectionError::Answered => None,
+        }
+    }
+}
+
 impl Request {
     pub fn check(&self) -> Result<(), CorrectionError> {
         if self.explanation.trim().is_empty() {

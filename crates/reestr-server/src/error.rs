@@ -26,11 +26,13 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// The field of the request at fault, where one is known (for a form to mark; not sent).
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code: code.to_owned(), message: message.into(), retry_after: None }
+        ApiError { status, code: code.to_owned(), message: message.into(), retry_after: None, field: None }
     }
 
     pub fn unauthenticated() -> ApiError {
@@ -72,7 +74,7 @@ impl From<StoreError> for ApiError {
         } else {
             e.to_string()
         };
-        ApiError::new(status, code, message)
+        ApiError { field: e.field(), ..ApiError::new(status, code, message) }
     }
 }
 

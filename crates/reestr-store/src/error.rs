@@ -51,6 +51,17 @@ pub enum StoreError {
     Backend(String),
 }
 
+impl StoreError {
+    /// The field of the request a refused campaign or correction is about, for a form to mark.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Campaign(e) => e.field(),
+            StoreError::Correction(e) => e.field(),
+            _ => None,
+        }
+    }
+}
+
 impl ErrorCode for StoreError {
     fn code(&self) -> &'static str {
         match self {

@@ -77,13 +77,16 @@ pub struct CampaignRequest {
     pub appointment_time: String,
 }
 
-fn invalid(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{what}: {e}"))
+fn invalid(what: &'static str, e: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        field: Some(what),
+        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{what}: {e}"))
+    }
 }
 
 impl CampaignRequest {
     pub(crate) fn spec(self) -> ApiResult<CampaignSpec> {
-        let date = |what: &str, s: &str| s.parse::<Date>().map_err(|e| invalid(what, e));
+        let date = |what: &'static str, s: &str| s.parse::<Date>().map_err(|e| invalid(what, e));
         Ok(CampaignSpec {
             name: self.name,
             purpose: self.purpose,

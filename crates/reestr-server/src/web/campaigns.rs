@@ -212,25 +212,9 @@ impl FormError {
         FormError::field(&format!("quota-{region}"))
     }
 
-    /// The field an error of the register's checks is about.
+    /// The field an error of the register's checks is about, if it is about one.
     fn of(e: &ApiError) -> Option<FormError> {
-        let field = match e.code.as_str() {
-            "campaign_name_empty" | "campaign_name_too_long" => "name",
-            "campaign_no_quotas"
-            | "campaign_duplicate_region"
-            | "campaign_quota_out_of_range"
-            | "campaign_commissariat_outside_quotas" => "quotas",
-            "campaign_birth_years" => "born_from",
-            "campaign_no_statuses" | "campaign_status_not_eligible" => "statuses",
-            "campaign_appointment_span"
-            | "campaign_no_working_day"
-            | "campaign_appointments_begun"
-            | "campaign_outside_call_up_season" => "appointments_from",
-            "invalid_request" => ["appointments_from", "appointments_to", "appointment_time"]
-                .into_iter()
-                .find(|f| e.message.starts_with(&format!("{f}:")))?,
-            _ => return None,
-        };
+        let field = e.field?;
         Some(FormError { field: field.to_owned(), code: Some(e.code.clone()).filter(|c| c != "invalid_request") })
     }
 

@@ -245,16 +245,6 @@ impl CorrectionsPage<'_> {
     }
 }
 
-/// The field of the correction form an error is about, if it is about one.
-fn correction_field(e: &ApiError) -> Option<&'static str> {
-    match e.code.as_str() {
-        "correction_subject" | "unknown_field" => Some("subject"),
-        "explanation_required" => Some("explanation"),
-        "field_too_long" => ["explanation", "proposed", "evidence"].into_iter().find(|f| e.message.starts_with(f)),
-        _ => None,
-    }
-}
-
 /// A correction's subject as people say it.
 pub fn subject_text(w: &Web, s: &Subject) -> String {
     match s {
@@ -347,7 +337,7 @@ pub async fn file_correction(State(state): State<AppState>, web: Web, Posted(f):
             Ok(_) => Ok(Redirect::to("/corrections").into_response()),
             // A refused request comes back filled in, with the field at fault marked.
             Err(e) => {
-                let Some(field) = correction_field(&e) else { return Err(e) };
+                let Some(field) = e.field else { return Err(e) };
                 let error = Some((field.to_owned(), web.explain(&e)));
                 let mut page = corrections_page(state, &web, typed, error).await?;
                 *page.status_mut() = e.status;
